@@ -1,0 +1,150 @@
+//! Messages that cross the network outside blocks: gossip payloads and request-response envelopes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::block::{Block, MAX_BLOCK_BYTES};
+use crate::codec::{self, Encodable};
+use crate::consensus::{CommitCertificate, Proposal, Vote};
+use crate::ids::{ChainId, Height, NetUid};
+use crate::keys::{Domain, Keypair, PublicKey, Signature, SignatureError};
+use crate::transaction::WeightRow;
+
+/// The signed content of a weight announcement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightAnnouncementBody {
+    pub hotkey: PublicKey,
+    pub netuid: NetUid,
+    /// The validator's view of the chain height when it set these weights.
+    pub block: Height,
+    pub weights: WeightRow,
+}
+
+/// A validator's weights on a subnet, gossiped on `tau/<chain>/weights/<netuid>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeightAnnouncement {
+    pub body: WeightAnnouncementBody,
+    pub signature: Signature,
+}
+
+impl Encodable for WeightAnnouncement {
+    const NAME: &'static str = "weight announcement";
+    const MAX_LEN: usize = 128 + crate::transaction::MAX_WEIGHTS * 4;
+}
+
+impl WeightAnnouncement {
+    pub fn sign(keypair: &Keypair, chain: &ChainId, netuid: NetUid, block: Height, weights: WeightRow) -> Self {
+        let body = WeightAnnouncementBody { hotkey: keypair.public(), netuid, block, weights };
+        let signature = keypair.sign(Domain::WeightAnnouncement, chain, &codec::encode(&body));
+        WeightAnnouncement { body, signature }
+    }
+
+    pub fn verify(&self, chain: &ChainId) -> Result<(), SignatureError> {
+        self.body.hotkey.verify(
+            Domain::WeightAnnouncement,
+            chain,
+            &codec::encode(&self.body),
+            &self.signature,
+        )
+    }
+}
+
+/// Everything on the `tau/<chain>/consensus` topic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConsensusMessage {
+    Proposal(Proposal),
+    Vote(Vote),
+    /// A decided height's certificate, so laggards can catch up without a sync round trip.
+    Commit(CommitCertificate),
+}
+
+impl Encodable for ConsensusMessage {
+    const NAME: &'static str = "consensus message";
+    const MAX_LEN: usize = MAX_BLOCK_BYTES + 2048;
+}
+
+/// Most bytes of an inference payload, either way.
+pub const MAX_INFERENCE_PAYLOAD: usize = 1024 * 1024;
+/// Longest task name in a request.
+pub const MAX_TASK_LEN: usize = crate::hyperparams::MAX_TASK_NAME_LEN;
+
+/// A query to a miner on `/tau/infer/1`. The caller is the Noise-authenticated peer (its hotkey).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferenceRequest {
+    pub netuid: NetUid,
+    pub task: String,
+    /// Task-defined bytes (for `next-token`, the context window).
+    pub payload: Vec<u8>,
+    /// How long the caller will wait, in ms from sending; the miner gives up after it too.
+    pub deadline_ms: u32,
+}
+
+impl Encodable for InferenceRequest {
+    const NAME: &'static str = "inference request";
+    const MAX_LEN: usize = MAX_INFERENCE_PAYLOAD + 128;
+}
+
+/// How a miner answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InferenceStatus {
+    Ok,
+    /// At its concurrency limit; try later or elsewhere.
+    Busy,
+    /// The subnet requires registered callers and the caller is not one.
+    Unregistered,
+    /// The miner does not serve this subnet or task.
+    WrongTask,
+    BadRequest,
+    /// The deadline passed before the model answered.
+    Timeout,
+    /// The model failed.
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InferenceResponse {
+    pub status: InferenceStatus,
+    pub payload: Vec<u8>,
+    /// Time the miner spent on the request, in µs.
+    pub server_time_us: u64,
+}
+
+impl Encodable for InferenceResponse {
+    const NAME: &'static str = "inference response";
+    const MAX_LEN: usize = MAX_INFERENCE_PAYLOAD + 64;
+}
+
+/// Most blocks one sync response may carry.
+pub const MAX_SYNC_BLOCKS: u64 = 64;
+
+/// A request on `/tau/sync/1` for finalised blocks `from..=to` (at most [`MAX_SYNC_BLOCKS`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub from: Height,
+    pub to: Height,
+}
+
+impl Encodable for SyncRequest {
+    const NAME: &'static str = "sync request";
+    const MAX_LEN: usize = 16;
+}
+
+/// A finalised block with the certificate that finalised it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertifiedBlock {
+    pub block: Block,
+    pub certificate: CommitCertificate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// Consecutive blocks from the requested start; fewer than asked when the peer has fewer or
+    /// the response would pass its size limit.
+    pub blocks: Vec<CertifiedBlock>,
+    /// The responder's latest finalised height, so the requester knows how far to go.
+    pub tip: Height,
+}
+
+impl Encodable for SyncResponse {
+    const NAME: &'static str = "sync response";
+    const MAX_LEN: usize = crate::codec::MAX_ENCODED_LEN;
+}

@@ -53,8 +53,10 @@ pub(crate) fn decode(s: &str) -> Result<PublicKey, AddressError> {
     }
     checked.validate_segwit_padding().map_err(|_| AddressError::BadPadding)?;
     let bytes: Vec<u8> = checked.byte_iter().collect();
-    let arr: [u8; 32] =
-        bytes.as_slice().try_into().map_err(|_| AddressError::WrongLength { found: bytes.len() })?;
+    let arr: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| AddressError::WrongLength { found: bytes.len() })?;
     let key = PublicKey(arr);
     if !key.is_valid_point() {
         return Err(AddressError::NotAKey);

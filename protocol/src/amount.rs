@@ -121,7 +121,9 @@ fn parse_decimal(input: &str) -> Result<u64, AmountParseError> {
 }
 
 /// A price: rao of τ per one whole alpha (10^9 alpha rao). Used for stake price limits.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Debug, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct PriceRao(pub u64);
 

@@ -69,11 +69,17 @@ impl Block {
     pub fn check_shape(&self) -> Result<(), BlockShapeError> {
         let actual = transactions_root(&self.transactions);
         if actual != self.header.transactions_root {
-            return Err(BlockShapeError::TransactionsRoot { declared: self.header.transactions_root, actual });
+            return Err(BlockShapeError::TransactionsRoot {
+                declared: self.header.transactions_root,
+                actual,
+            });
         }
         let actual = self.last_commit.as_ref().map_or(Hash::ZERO, CommitCertificate::hash);
         if actual != self.header.last_commit_hash {
-            return Err(BlockShapeError::LastCommit { declared: self.header.last_commit_hash, actual });
+            return Err(BlockShapeError::LastCommit {
+                declared: self.header.last_commit_hash,
+                actual,
+            });
         }
         if let Some(cert) = &self.last_commit {
             let expected = Height(self.header.height.0.saturating_sub(1));

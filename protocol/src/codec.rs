@@ -6,7 +6,7 @@
 //! the type's ceiling before any work, and bincode's own limit stops a forged length prefix from
 //! allocating. A decode must consume its input exactly, so trailing bytes are an error.
 
-use bincode::config::{Configuration, Fixint, LittleEndian, Limit};
+use bincode::config::{Configuration, Fixint, Limit, LittleEndian};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// The largest object any tau decoder accepts (a block with its transactions).

@@ -54,7 +54,14 @@ impl Encodable for Vote {
 }
 
 impl Vote {
-    pub fn sign(keypair: &Keypair, chain: &ChainId, kind: VoteKind, height: Height, round: Round, value: Option<Hash>) -> Vote {
+    pub fn sign(
+        keypair: &Keypair,
+        chain: &ChainId,
+        kind: VoteKind,
+        height: Height,
+        round: Round,
+        value: Option<Hash>,
+    ) -> Vote {
         let body = VoteBody { kind, height, round, value, validator: keypair.public() };
         let signature = keypair.sign(Domain::Vote, chain, &codec::encode(&body));
         Vote { body, signature }
@@ -101,7 +108,13 @@ pub enum ProposalError {
 }
 
 impl Proposal {
-    pub fn sign(keypair: &Keypair, chain: &ChainId, round: Round, pol_round: Option<Round>, block: Block) -> Proposal {
+    pub fn sign(
+        keypair: &Keypair,
+        chain: &ChainId,
+        round: Round,
+        pol_round: Option<Round>,
+        block: Block,
+    ) -> Proposal {
         let body = ProposalBody {
             height: block.header.height,
             round,
@@ -115,13 +128,21 @@ impl Proposal {
 
     /// Checks the signature and that the carried block is the one signed for.
     pub fn verify(&self, chain: &ChainId) -> Result<(), ProposalError> {
-        self.body.proposer.verify(Domain::Proposal, chain, &codec::encode(&self.body), &self.signature)?;
+        self.body.proposer.verify(
+            Domain::Proposal,
+            chain,
+            &codec::encode(&self.body),
+            &self.signature,
+        )?;
         let carried = self.block.hash();
         if carried != self.body.block_hash {
             return Err(ProposalError::BlockMismatch { named: self.body.block_hash, carried });
         }
         if self.block.header.height != self.body.height {
-            return Err(ProposalError::HeightMismatch { proposal: self.body.height, block: self.block.header.height });
+            return Err(ProposalError::HeightMismatch {
+                proposal: self.body.height,
+                block: self.block.header.height,
+            });
         }
         Ok(())
     }
@@ -163,7 +184,9 @@ impl CommitCertificate {
 
     /// Rebuilds the full precommit votes, for verification.
     pub fn votes(&self) -> impl Iterator<Item = Vote> + '_ {
-        self.signatures.iter().map(|s| Vote { body: self.vote_body(s.validator), signature: s.signature })
+        self.signatures
+            .iter()
+            .map(|s| Vote { body: self.vote_body(s.validator), signature: s.signature })
     }
 
     /// Content address used in the next block's header.

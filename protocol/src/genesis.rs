@@ -85,7 +85,8 @@ impl Genesis {
         if text.len() > MAX_GENESIS_BYTES {
             return Err(GenesisError::TooLarge { len: text.len(), max: MAX_GENESIS_BYTES });
         }
-        let genesis: Genesis = serde_json::from_str(text).map_err(|e| GenesisError::Json(e.to_string()))?;
+        let genesis: Genesis =
+            serde_json::from_str(text).map_err(|e| GenesisError::Json(e.to_string()))?;
         genesis.validate()?;
         Ok(genesis)
     }
@@ -114,13 +115,19 @@ impl Genesis {
                 return Err(GenesisError::ZeroStake(v.hotkey));
             }
             if !seen.insert(v.hotkey) {
-                return Err(GenesisError::Duplicate { what: "validator hotkey", key: v.hotkey.to_string() });
+                return Err(GenesisError::Duplicate {
+                    what: "validator hotkey",
+                    key: v.hotkey.to_string(),
+                });
             }
         }
         let mut seen = BTreeSet::new();
         for a in &self.accounts {
             if !seen.insert(a.coldkey) {
-                return Err(GenesisError::Duplicate { what: "account", key: a.coldkey.to_string() });
+                return Err(GenesisError::Duplicate {
+                    what: "account",
+                    key: a.coldkey.to_string(),
+                });
             }
         }
         let mut seen = BTreeSet::new();
@@ -133,7 +140,10 @@ impl Genesis {
             }
         }
         let mut total = Rao::ZERO;
-        let amounts = self.accounts.iter().map(|a| a.balance)
+        let amounts = self
+            .accounts
+            .iter()
+            .map(|a| a.balance)
             .chain(self.validators.iter().map(|v| v.stake))
             .chain(self.subnets.iter().map(|s| s.pool_tao));
         for amount in amounts {

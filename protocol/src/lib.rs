@@ -22,7 +22,9 @@ pub use address::AddressError;
 pub use amount::{AlphaRao, PriceRao, RAO_PER_TAO, Rao};
 pub use block::{Block, BlockHeader};
 pub use codec::{DecodeError, Encodable};
-pub use consensus::{CommitCertificate, EquivocationEvidence, Proposal, ValidatorInfo, Vote, VoteKind};
+pub use consensus::{
+    CommitCertificate, EquivocationEvidence, Proposal, ValidatorInfo, Vote, VoteKind,
+};
 pub use genesis::Genesis;
 pub use hash::Hash;
 pub use hyperparams::{ConsensusParams, EconomicParams, SubnetHyperparameters};

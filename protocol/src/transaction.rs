@@ -33,7 +33,11 @@ pub enum Payload {
     Transfer { to: PublicKey, amount: Rao },
     /// Burn the current lock cost (at most `max_lock_cost`) to create a subnet owned by the signer,
     /// with `owner_hotkey` registered as its first neuron.
-    CreateSubnet { owner_hotkey: PublicKey, max_lock_cost: Rao, hyperparameters: SubnetHyperparameters },
+    CreateSubnet {
+        owner_hotkey: PublicKey,
+        max_lock_cost: Rao,
+        hyperparameters: SubnetHyperparameters,
+    },
     /// Owner only: replace a subnet's hyperparameters (the ledger checks their ranges).
     SetHyperparameters { netuid: NetUid, hyperparameters: SubnetHyperparameters },
     /// Burn the registration price (at most `max_burn`) to register `hotkey` on `netuid`.
@@ -43,7 +47,12 @@ pub enum Payload {
     /// Swap `amount` τ into `netuid`'s alpha, staked to `hotkey`; fail if the price would pass `limit`.
     AddStake { hotkey: PublicKey, netuid: NetUid, amount: Rao, limit_price: Option<PriceRao> },
     /// Swap `amount` alpha back to τ; fail if the price would fall below `limit`.
-    RemoveStake { hotkey: PublicKey, netuid: NetUid, amount: AlphaRao, limit_price: Option<PriceRao> },
+    RemoveStake {
+        hotkey: PublicKey,
+        netuid: NetUid,
+        amount: AlphaRao,
+        limit_price: Option<PriceRao>,
+    },
     /// Re-stake alpha between hotkeys and/or subnets (sell then buy across subnets).
     MoveStake {
         from_hotkey: PublicKey,
@@ -91,7 +100,13 @@ impl Encodable for Transaction {
 }
 
 impl Transaction {
-    pub fn sign(keypair: &Keypair, chain: &ChainId, nonce: u64, fee: Rao, payload: Payload) -> Self {
+    pub fn sign(
+        keypair: &Keypair,
+        chain: &ChainId,
+        nonce: u64,
+        fee: Rao,
+        payload: Payload,
+    ) -> Self {
         let body = TransactionBody { signer: keypair.public(), nonce, fee, payload };
         let signature = keypair.sign(Domain::Transaction, chain, &codec::encode(&body));
         Transaction { body, signature }

@@ -32,7 +32,13 @@ impl Encodable for WeightAnnouncement {
 }
 
 impl WeightAnnouncement {
-    pub fn sign(keypair: &Keypair, chain: &ChainId, netuid: NetUid, block: Height, weights: WeightRow) -> Self {
+    pub fn sign(
+        keypair: &Keypair,
+        chain: &ChainId,
+        netuid: NetUid,
+        block: Height,
+        weights: WeightRow,
+    ) -> Self {
         let body = WeightAnnouncementBody { hotkey: keypair.public(), netuid, block, weights };
         let signature = keypair.sign(Domain::WeightAnnouncement, chain, &codec::encode(&body));
         WeightAnnouncement { body, signature }

@@ -22,7 +22,7 @@ pub struct ValidatorInfo {
 /// The hash a block header commits to: blake3 over the canonical bytes of the set, ordered by key.
 pub fn validator_set_hash(validators: &[ValidatorInfo]) -> Hash {
     let mut sorted: Vec<&ValidatorInfo> = validators.iter().collect();
-    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    sorted.sort_by_key(|v| v.key);
     Hash::digest(&codec::encode(&sorted))
 }
 
@@ -103,6 +103,8 @@ pub enum ProposalError {
     Signature(#[from] SignatureError),
     #[error("proposal names block {named} but carries block {carried}")]
     BlockMismatch { named: Hash, carried: Hash },
+    #[error("proposal's block does not match its own header: {0}")]
+    Shape(#[from] crate::block::BlockShapeError),
     #[error("proposal is for height {proposal} but its block is at height {block}")]
     HeightMismatch { proposal: Height, block: Height },
 }
@@ -126,7 +128,8 @@ impl Proposal {
         Proposal { body, signature, block }
     }
 
-    /// Checks the signature and that the carried block is the one signed for.
+    /// Checks the signature, that the carried block is the one signed for, and that the block's
+    /// body matches its header (roots), so a relayer cannot swap transactions under a signature.
     pub fn verify(&self, chain: &ChainId) -> Result<(), ProposalError> {
         self.body.proposer.verify(
             Domain::Proposal,
@@ -144,6 +147,7 @@ impl Proposal {
                 block: self.block.header.height,
             });
         }
+        self.block.check_shape()?;
         Ok(())
     }
 }

@@ -57,7 +57,8 @@ impl WeightAnnouncement {
 /// Everything on the `tau/<chain>/consensus` topic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConsensusMessage {
-    Proposal(Proposal),
+    /// Boxed: a proposal carries a whole block, the other variants are small.
+    Proposal(Box<Proposal>),
     Vote(Vote),
     /// A decided height's certificate, so laggards can catch up without a sync round trip.
     Commit(CommitCertificate),

@@ -5,8 +5,8 @@ use fixed::types::{I32F32, I64F64};
 
 use super::exp::exp_fixed;
 use super::math::{
-    Row, ONE, ZERO, col_max_upscale, col_normalize, div_or_zero, merge_rows, normalize,
-    row_dot, u16_proportion,
+    ONE, Row, ZERO, col_max_upscale, col_normalize, div_or_zero, merge_rows, normalize, row_dot,
+    u16_proportion,
 };
 use super::types::LiquidAlphaParams;
 
@@ -60,8 +60,7 @@ fn ema_rows(new: &[Row], old: &[Row], alpha: I32F32) -> Vec<Row> {
 /// Classic Yuma: bonds are relative (column-normalised) shares that move `α` of the way toward
 /// each validator's share of this epoch's stake-weighted support.
 pub(crate) fn classic(inputs: BondInputs<'_>) -> BondOutcome {
-    let BondInputs { mut old, weights_for_bonds, active_stake, incentive, n, alpha, .. } =
-        inputs;
+    let BondInputs { mut old, weights_for_bonds, active_stake, incentive, n, alpha, .. } = inputs;
     col_normalize(&mut old, n);
 
     let mut delta: Vec<Row> = weights_for_bonds
@@ -112,9 +111,8 @@ impl LiquidAlpha {
         };
         let e = exp_fixed(self.slope.saturating_mul(distance.saturating_sub(half)));
         let sigmoid = div_or_zero(ONE, ONE.saturating_add(e));
-        let alpha = self
-            .low
-            .saturating_add(sigmoid.saturating_mul(self.high.saturating_sub(self.low)));
+        let alpha =
+            self.low.saturating_add(sigmoid.saturating_mul(self.high.saturating_sub(self.low)));
         // Upper bound first, then lower, so an inverted range (low > high) yields low.
         alpha.min(self.high).max(self.low)
     }

@@ -33,11 +33,8 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, EpochError> {
         .map_err(|(row, uid)| EpochError::DuplicateWeight { row, uid })?;
     // Classic bonds are read as raw integers (only column ratios matter); Yuma3 bonds as
     // absolute fractions of 65535.
-    let bond_value: fn(u16) -> I32F32 = if input.yuma3 {
-        u16_proportion
-    } else {
-        I32F32::saturating_from_num
-    };
+    let bond_value: fn(u16) -> I32F32 =
+        if input.yuma3 { u16_proportion } else { I32F32::saturating_from_num };
     let stored_bonds = parse_rows(neurons, n, |nr| &nr.bonds, bond_value)
         .map_err(|(row, uid)| EpochError::DuplicateBond { row, uid })?;
     let owner = input.owner_uid.map(usize::from).filter(|o| *o < n);
@@ -49,12 +46,12 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, EpochError> {
         .collect();
 
     // Step 2: stake below the threshold counts as zero (the owner is exempt).
+    let counts =
+        |i: usize, nr: &NeuronEpochState| Some(i) == owner || nr.stake >= input.stake_threshold;
     let filtered: Vec<u64> = neurons
         .iter()
         .enumerate()
-        .map(|(i, nr)| {
-            if Some(i) != owner && nr.stake < input.stake_threshold { 0 } else { nr.stake }
-        })
+        .map(|(i, nr)| if counts(i, nr) { nr.stake } else { 0 })
         .collect();
     let total_stake: u128 = filtered.iter().map(|s| u128::from(*s)).sum();
     if total_stake > i64::MAX as u128 {
@@ -145,11 +142,8 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, EpochError> {
     let dividends = outcome.dividends;
 
     // Step 13: emission split.
-    let combined: Vec<I32F32> = incentive
-        .iter()
-        .zip(&dividends)
-        .map(|(i, d)| i.saturating_add(*d))
-        .collect();
+    let combined: Vec<I32F32> =
+        incentive.iter().zip(&dividends).map(|(i, d)| i.saturating_add(*d)).collect();
     let combined_total = sum(&combined);
     let mut server_share = incentive.clone();
     let mut validator_share = dividends.clone();
@@ -166,9 +160,7 @@ pub fn run_epoch(input: &EpochInput) -> Result<EpochOutput, EpochError> {
     }
     let rao = I96F32::saturating_from_num(input.emission_rao);
     let to_rao = |share: &I32F32| {
-        I96F32::saturating_from_num(*share)
-            .saturating_mul(rao)
-            .saturating_to_num::<u64>()
+        I96F32::saturating_from_num(*share).saturating_mul(rao).saturating_to_num::<u64>()
     };
 
     // Step 14: outputs.
@@ -225,9 +217,7 @@ fn weight_counts(
     if setter.last_update <= target.block_at_registration {
         return false;
     }
-    setter
-        .earliest_commit_block
-        .is_none_or(|cb| cb >= target.block_at_registration)
+    setter.earliest_commit_block.is_none_or(|cb| cb >= target.block_at_registration)
 }
 
 /// Converts stored `(uid, u16)` rows to sorted fixed-point rows, dropping uids `≥ n`.

@@ -24,20 +24,14 @@ pub fn exp_fixed(x: I32F32) -> I32F32 {
     let x = I64F64::saturating_from_num(x.clamp(-limit, limit));
 
     // Nearest multiple of ln2; |x/ln2| < 29, so k fits easily.
-    let k: i32 = x
-        .checked_div(LN_2)
-        .unwrap_or(I64F64::ZERO)
-        .saturating_round()
-        .saturating_to_num::<i32>();
+    let k: i32 =
+        x.checked_div(LN_2).unwrap_or(I64F64::ZERO).saturating_round().saturating_to_num::<i32>();
     let r = x.saturating_sub(LN_2.saturating_mul_int(i128::from(k)));
 
     let mut term = I64F64::ONE;
     let mut total = I64F64::ONE;
     for i in 1..=TERMS {
-        term = term
-            .saturating_mul(r)
-            .checked_div_int(i)
-            .unwrap_or(I64F64::ZERO);
+        term = term.saturating_mul(r).checked_div_int(i).unwrap_or(I64F64::ZERO);
         total = total.saturating_add(term);
     }
 

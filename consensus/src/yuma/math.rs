@@ -44,9 +44,7 @@ pub(crate) fn normalize_by(xs: &mut [I32F32], total: I32F32) {
 /// Stake proportions: normalised in `I64F64`, then truncated to `I32F32` (§1, §5 step 2).
 pub(crate) fn stake_proportions(stake: &[u64]) -> Vec<I32F32> {
     let raw: Vec<I64F64> = stake.iter().map(|s| I64F64::saturating_from_num(*s)).collect();
-    let total = raw
-        .iter()
-        .fold(I64F64::ZERO, |acc, s| acc.saturating_add(*s));
+    let total = raw.iter().fold(I64F64::ZERO, |acc, s| acc.saturating_add(*s));
     raw.iter()
         .map(|s| {
             let share = if total == I64F64::ZERO {
@@ -125,12 +123,8 @@ pub(crate) fn weighted_median_cols(
     n: usize,
     kappa: I32F32,
 ) -> Vec<I32F32> {
-    let voters: Vec<(usize, I32F32)> = stake
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| **s > ZERO)
-        .map(|(i, s)| (i, *s))
-        .collect();
+    let voters: Vec<(usize, I32F32)> =
+        stake.iter().enumerate().filter(|(_, s)| **s > ZERO).map(|(i, s)| (i, *s)).collect();
     let mut voter_stake: Vec<I32F32> = voters.iter().map(|(_, s)| *s).collect();
     normalize(&mut voter_stake);
     let total = sum(&voter_stake);
@@ -147,10 +141,7 @@ pub(crate) fn weighted_median_cols(
             }
         }
     }
-    columns
-        .into_iter()
-        .map(|votes| column_median(votes, voters.len(), total, minority))
-        .collect()
+    columns.into_iter().map(|votes| column_median(votes, voters.len(), total, minority)).collect()
 }
 
 fn column_median(
@@ -190,9 +181,7 @@ fn column_median(
 /// Divides each row by its sum when that sum is positive.
 pub(crate) fn row_normalize(rows: &mut [Row]) {
     for row in rows.iter_mut() {
-        let total = row
-            .iter()
-            .fold(ZERO, |acc, (_, v)| acc.saturating_add(*v));
+        let total = row.iter().fold(ZERO, |acc, (_, v)| acc.saturating_add(*v));
         if total > ZERO {
             for (_, v) in row.iter_mut() {
                 *v = div_or_zero(*v, total);
@@ -250,11 +239,7 @@ pub(crate) fn col_clip(rows: &[Row], thresholds: &[I32F32]) -> Vec<Row> {
             row.iter()
                 .filter_map(|&(j, v)| {
                     let c = thresholds.get(usize::from(j)).copied().unwrap_or(ZERO);
-                    if c < v {
-                        (c > ZERO).then_some((j, c))
-                    } else {
-                        Some((j, v))
-                    }
+                    if c < v { (c > ZERO).then_some((j, c)) } else { Some((j, v)) }
                 })
                 .collect()
         })
@@ -263,9 +248,7 @@ pub(crate) fn col_clip(rows: &[Row], thresholds: &[I32F32]) -> Vec<Row> {
 
 /// `Σ_j m_ij` per row.
 pub(crate) fn row_sums(rows: &[Row]) -> Vec<I32F32> {
-    rows.iter()
-        .map(|row| row.iter().fold(ZERO, |acc, (_, v)| acc.saturating_add(*v)))
-        .collect()
+    rows.iter().map(|row| row.iter().fold(ZERO, |acc, (_, v)| acc.saturating_add(*v))).collect()
 }
 
 /// `r_j = Σ_i s_i·m_ij` (ranks from clipped weights and stake, §5 step 8).
@@ -402,6 +385,63 @@ mod tests {
             ZERO, ZERO, t(5),
         ], 3);
         assert_eq!(weighted_median_cols(&stake, &w, 3, fx(51, 100)), vec![ZERO, ZERO, t(4)]);
+    }
+
+    /// Test oracle: subtensor's published mid-pivot partition search over one column.
+    fn pivot_median(stake: &[I32F32], score: &[I32F32], minority: I32F32, total: I32F32) -> I32F32 {
+        let mut part: Vec<usize> = (0..stake.len()).collect();
+        let (mut lo, mut hi) = (ZERO, total);
+        let mass = |idx: &[usize]| idx.iter().fold(ZERO, |a, &i| a.saturating_add(stake[i]));
+        loop {
+            match part.as_slice() {
+                [] => return ZERO,
+                [only] => return score[*only],
+                _ => {}
+            }
+            let pivot = score[part[part.len() / 2]];
+            let below: Vec<usize> = part.iter().copied().filter(|&i| score[i] < pivot).collect();
+            let above: Vec<usize> = part.iter().copied().filter(|&i| score[i] > pivot).collect();
+            let (s_below, s_above) = (mass(&below), mass(&above));
+            if minority < lo.saturating_add(s_below) && !below.is_empty() {
+                hi = lo.saturating_add(s_below);
+                part = below;
+            } else if hi.saturating_sub(s_above) <= minority && !above.is_empty() {
+                lo = hi.saturating_sub(s_above);
+                part = above;
+            } else {
+                return pivot;
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn median_equals_pivot_search(
+            votes in proptest::collection::vec((0u32..1000, 0i64..5, proptest::bool::ANY), 0..12),
+            kappa in proptest::prelude::any::<u16>(),
+        ) {
+            let stake: Vec<I32F32> = votes.iter().map(|(s, _, _)| fx(i64::from(*s), 1000)).collect();
+            let rows: Vec<Row> = votes
+                .iter()
+                .map(|(_, w, explicit_zero)| match (*w, explicit_zero) {
+                    (0, false) => vec![],
+                    (w, _) => vec![(0, fx(w, 4))],
+                })
+                .collect();
+            let kappa = u16_proportion(kappa);
+            let got = weighted_median_cols(&stake, &rows, 1, kappa);
+
+            let mut voter_stake: Vec<I32F32> = stake.iter().copied().filter(|s| *s > ZERO).collect();
+            normalize(&mut voter_stake);
+            let score: Vec<I32F32> = votes
+                .iter()
+                .filter(|(s, _, _)| *s > 0)
+                .map(|(_, w, _)| fx(*w, 4))
+                .collect();
+            let total = sum(&voter_stake);
+            let want = pivot_median(&voter_stake, &score, total.saturating_sub(kappa), total);
+            proptest::prop_assert_eq!(got, vec![want]);
+        }
     }
 
     #[test]

@@ -13,7 +13,6 @@ mod proptests;
 mod tests;
 
 pub use epoch::run_epoch;
-pub use exp::exp_fixed;
 pub use math::max_upscale_u16;
 pub use types::{
     BondsUpdate, EpochError, EpochInput, EpochOutput, LiquidAlphaParams, MAX_BONDS_MOVING_AVERAGE,

@@ -58,7 +58,14 @@ fn input(unique: bool) -> impl Strategy<Value = EpochInput> {
             (prop::option::of(block()), any::<u64>()),
         )
             .prop_map(
-                |(neurons, (blk, tempo, cutoff), (kappa, beta, bma, k), (thr, owner, y3), la, (lms, e))| {
+                |(
+                    neurons,
+                    (blk, tempo, cutoff),
+                    (kappa, beta, bma, k),
+                    (thr, owner, y3),
+                    la,
+                    (lms, e),
+                )| {
                     EpochInput {
                         block: blk,
                         tempo,

@@ -83,11 +83,7 @@ impl Subnet {
 
     /// `get_bonds()[i][j]` (dense, 0 when absent).
     fn bond(&self, i: usize, j: u16) -> u16 {
-        self.neurons[i]
-            .bonds
-            .iter()
-            .find(|(k, _)| *k == j)
-            .map_or(0, |(_, v)| *v)
+        self.neurons[i].bonds.iter().find(|(k, _)| *k == j).map_or(0, |(_, v)| *v)
     }
 }
 
@@ -201,10 +197,7 @@ fn vector_12_3_ten_graph() {
     }
     let out = net.epoch();
     for nr in &out.neurons {
-        assert_eq!(
-            (nr.consensus, nr.incentive, nr.dividends, nr.validator_trust),
-            (0, 0, 0, 0)
-        );
+        assert_eq!((nr.consensus, nr.incentive, nr.dividends, nr.validator_trust), (0, 0, 0, 0));
         assert_eq!(nr.emission, 99_999_999);
         assert_eq!((nr.server_emission, nr.validator_emission), (0, 99_999_999));
     }
@@ -249,7 +242,11 @@ fn play(net: &mut Subnet, rounds: &[(Option<Round>, [i64; 3])]) -> Vec<EpochOutp
         let got: Vec<i64> = out.neurons.iter().map(|n| i64::from(n.dividends)).collect();
         for (uid, target) in want.iter().chain(&[0, 0]).enumerate() {
             let diff = (got[uid] * 10_000 - target * 65_535).abs();
-            assert!(diff <= 10 * 65_535, "epoch {epoch} uid {uid}: {}/65535 vs {target}e-4", got[uid]);
+            assert!(
+                diff <= 10 * 65_535,
+                "epoch {epoch} uid {uid}: {}/65535 vs {target}e-4",
+                got[uid]
+            );
         }
         outs.push(out);
     }
@@ -299,6 +296,10 @@ fn vector_12_4_yuma3_liquid_alpha_disabled() {
         (all_3, [3495, 3495, 3009]),
     ];
     play(&mut net, &rounds);
+    // The listed targets' uid 3 / uid 4 columns after epoch 5.
+    assert_bond(&net, 0, 3, 1409);
+    assert_bond(&net, 2, 3, 1178);
+    assert_bond(&net, 2, 4, 232);
 }
 
 #[test]
@@ -313,6 +314,10 @@ fn vector_12_4_yuma3_kappa_moves_first() {
         (None, [8418, 884, 697]),
     ];
     play(&mut net, &rounds);
+    for (uid, [b3, b4]) in [[588, 4139], [2157, 3478], [3089, 2742]].into_iter().enumerate() {
+        assert_bond(&net, uid, 3, b3);
+        assert_bond(&net, uid, 4, b4);
+    }
 }
 
 #[test]

@@ -1,1 +1,8 @@
-//! placeholder
+//! Local multi-node testnets: keys and genesis for N validators and M miners, and (as the node
+//! lands) process orchestration, fault scenarios, load and reports.
+
+pub mod layout;
+pub mod spec;
+
+pub use layout::{NodeKeys, NodeRole, TestnetLayout};
+pub use spec::TestnetSpec;

@@ -1,0 +1,5 @@
+//! The tau node: networking, the chain driver, neurons, the HTTP API and the command line.
+//! Logic lives in `protocol` and `consensus`; this crate runs it: tasks, sockets, disks.
+
+pub mod cli;
+pub mod p2p;

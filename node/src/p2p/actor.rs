@@ -1,0 +1,394 @@
+//! The one task that owns the Swarm: it turns commands into swarm calls and swarm events into
+//! typed [`NetworkEvent`]s. Gossip bytes are decoded here, so garbage is rejected (and costs its
+//! sender score) before any other part of the node sees it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures::StreamExt;
+use libp2p::gossipsub::{self, MessageAcceptance};
+use libp2p::multiaddr::Protocol;
+use libp2p::request_response::{self, InboundFailure, OutboundRequestId};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm, identify, noise, tcp, yamux};
+use protocol::codec;
+use protocol::keys::Keypair;
+use protocol::transaction::Transaction;
+use protocol::wire::{ConsensusMessage, InferenceResponse, SyncResponse, WeightAnnouncement};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+use super::behaviour::{Behaviour, BehaviourEvent};
+use super::config::P2pConfig;
+use super::identity::libp2p_keypair;
+use super::ingress::{
+    Command, GossipMessage, InboundGossip, NetworkEvent, NetworkHandle, NetworkStatus,
+    PublishError, RequestError,
+};
+use super::penalties::Penalties;
+use super::topics::TopicKind;
+
+const COMMAND_QUEUE: usize = 1024;
+const EVENT_QUEUE: usize = 8192;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("building the transport: {0}")]
+    Transport(String),
+    #[error("building the network behaviour: {0}")]
+    Behaviour(String),
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: Multiaddr, reason: String },
+}
+
+pub struct NetworkActor {
+    swarm: Swarm<Behaviour>,
+    config: P2pConfig,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<NetworkEvent>,
+    pending_sync: BTreeMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, RequestError>>>,
+    pending_infer:
+        BTreeMap<OutboundRequestId, oneshot::Sender<Result<InferenceResponse, RequestError>>>,
+    penalties: Penalties,
+}
+
+/// Builds the swarm, starts listening and dialling bootnodes. Run the returned actor on a task.
+pub fn start(
+    hotkey: &Keypair,
+    config: P2pConfig,
+) -> Result<(NetworkHandle, mpsc::Receiver<NetworkEvent>, NetworkActor), StartError> {
+    let key = libp2p_keypair(hotkey);
+    let idle = config.idle_timeout;
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .map_err(|e| StartError::Transport(e.to_string()))?
+        .with_quic()
+        .with_behaviour(|key| {
+            Behaviour::new(key, &config).map_err(Box::<dyn std::error::Error + Send + Sync>::from)
+        })
+        .map_err(|e| StartError::Behaviour(e.to_string()))?
+        .with_swarm_config(|c| {
+            c.with_idle_connection_timeout(idle)
+                // One round trip less per request (shared/libp2p-notes.md).
+                .with_substream_upgrade_protocol_override(libp2p::core::upgrade::Version::V1Lazy)
+                .with_max_negotiating_inbound_streams(512)
+        })
+        .build();
+
+    let chain = config.chain_id.clone();
+    let mut topics = vec![TopicKind::Consensus, TopicKind::Transactions];
+    topics.extend(config.subnets.iter().map(|n| TopicKind::Weights(*n)));
+    for t in topics {
+        swarm
+            .behaviour_mut()
+            .gossipsub
+            .subscribe(&t.topic(&chain))
+            .map_err(|e| StartError::Behaviour(format!("subscribe {}: {e}", t.name(&chain))))?;
+    }
+    for addr in &config.listen {
+        swarm
+            .listen_on(addr.clone())
+            .map_err(|e| StartError::Listen { addr: addr.clone(), reason: e.to_string() })?;
+    }
+    for addr in &config.bootnodes {
+        if let Some(peer) = peer_of(addr) {
+            swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
+        }
+        if let Err(e) = swarm.dial(addr.clone()) {
+            warn!(%addr, error = %e, "cannot dial bootnode");
+        }
+    }
+
+    let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
+    let actor = NetworkActor {
+        swarm,
+        config,
+        commands: cmd_rx,
+        events: ev_tx,
+        pending_sync: BTreeMap::new(),
+        pending_infer: BTreeMap::new(),
+        penalties: Penalties::default(),
+    };
+    Ok((NetworkHandle { tx: cmd_tx }, ev_rx, actor))
+}
+
+fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    addr.iter().find_map(|p| match p {
+        Protocol::P2p(peer) => Some(peer),
+        _ => None,
+    })
+}
+
+impl NetworkActor {
+    pub fn local_peer_id(&self) -> PeerId {
+        *self.swarm.local_peer_id()
+    }
+
+    /// Runs until every handle is dropped.
+    pub async fn run(mut self) {
+        let mut bootstrap = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                command = self.commands.recv() => match command {
+                    Some(c) => self.on_command(c),
+                    None => break,
+                },
+                _ = bootstrap.tick() => {
+                    // Fails harmlessly when no peer is known yet.
+                    let _ = self.swarm.behaviour_mut().kad.bootstrap();
+                }
+            }
+        }
+        debug!("network actor stopped");
+    }
+
+    fn emit(&mut self, event: NetworkEvent) -> bool {
+        match self.events.try_send(event) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                warn!("node is not keeping up with network events; dropping one");
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    fn penalize(&mut self, peer: PeerId, reason: &str) {
+        warn!(%peer, reason, "peer misbehaved");
+        if self.penalties.record(peer) {
+            warn!(%peer, "peer banned after repeated misbehaviour");
+            self.swarm.behaviour_mut().blocked.block_peer(peer);
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        let chain = self.config.chain_id.clone();
+        match command {
+            Command::Publish { topic, data, reply } => {
+                let r = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(topic.topic(&chain), data)
+                    .map_err(|e| PublishError::Failed(e.to_string()));
+                let _ = reply.send(r);
+            }
+            Command::Validate { id, source, acceptance } => {
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(&id, &source, acceptance);
+            }
+            Command::Subscribe(topic) => {
+                if let Err(e) = self.swarm.behaviour_mut().gossipsub.subscribe(&topic.topic(&chain))
+                {
+                    warn!(topic = %topic.name(&chain), error = %e, "subscribe failed");
+                }
+            }
+            Command::Sync { peer, request, reply } => {
+                let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+                self.pending_sync.insert(id, reply);
+            }
+            Command::Infer { peer, request, reply } => {
+                let id = self.swarm.behaviour_mut().infer.send_request(&peer, request);
+                self.pending_infer.insert(id, reply);
+            }
+            Command::RespondSync { channel, response } => {
+                let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
+            }
+            Command::RespondInfer { channel, response } => {
+                let _ = self.swarm.behaviour_mut().infer.send_response(channel, response);
+            }
+            Command::Dial(addr) => {
+                if let Err(e) = self.swarm.dial(addr.clone()) {
+                    warn!(%addr, error = %e, "dial failed");
+                }
+            }
+            Command::Penalize { peer, reason } => self.penalize(peer, &reason),
+            Command::Status { reply } => {
+                let gs = &self.swarm.behaviour().gossipsub;
+                let mesh = gs.topics().map(|t| (t.to_string(), gs.mesh_peers(t).count())).collect();
+                let scores = self
+                    .swarm
+                    .connected_peers()
+                    .filter_map(|p| gs.peer_score(p).map(|s| (*p, s)))
+                    .collect();
+                let _ = reply.send(NetworkStatus {
+                    local_peer_id: Some(*self.swarm.local_peer_id()),
+                    listen_addrs: self.swarm.listeners().cloned().collect(),
+                    connected_peers: self.swarm.connected_peers().copied().collect(),
+                    mesh,
+                    scores,
+                });
+            }
+        }
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                info!(%address, "listening");
+                self.emit(NetworkEvent::Listening(address));
+            }
+            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
+                if num_established.get() == 1 {
+                    debug!(peer = %peer_id, "connected");
+                    self.emit(NetworkEvent::PeerConnected(peer_id));
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
+                debug!(peer = %peer_id, ?cause, "disconnected");
+                self.emit(NetworkEvent::PeerDisconnected(peer_id));
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => self.on_gossip(propagation_source, message_id, message),
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Infer(e)) => self.on_infer(e),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                for addr in info.listen_addrs {
+                    self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(libp2p::mdns::Event::Discovered(found))) => {
+                for (peer, addr) in found {
+                    self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
+                    let _ = self.swarm.dial(addr);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_gossip(&mut self, source: PeerId, id: gossipsub::MessageId, message: gossipsub::Message) {
+        let chain = &self.config.chain_id;
+        let size = message.data.len();
+        let Some(topic) = TopicKind::parse(chain, message.topic.as_str()) else {
+            self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                &id,
+                &source,
+                MessageAcceptance::Reject,
+            );
+            return;
+        };
+        let decoded = match topic {
+            TopicKind::Consensus => {
+                codec::decode::<ConsensusMessage>(&message.data).map(GossipMessage::Consensus)
+            }
+            TopicKind::Transactions => {
+                codec::decode::<Transaction>(&message.data).map(GossipMessage::Transaction)
+            }
+            TopicKind::Weights(_) => {
+                codec::decode::<WeightAnnouncement>(&message.data).map(GossipMessage::Weights)
+            }
+        };
+        match decoded {
+            Ok(message) => {
+                let delivered = self.emit(NetworkEvent::Gossip(InboundGossip {
+                    id: id.clone(),
+                    propagation_source: source,
+                    topic,
+                    size,
+                    message,
+                }));
+                if !delivered {
+                    self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                        &id,
+                        &source,
+                        MessageAcceptance::Ignore,
+                    );
+                }
+            }
+            Err(e) => {
+                warn!(peer = %source, topic = topic.label(), size, error = %e, "rejecting undecodable gossip");
+                self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                    &id,
+                    &source,
+                    MessageAcceptance::Reject,
+                );
+            }
+        }
+    }
+
+    fn on_sync(
+        &mut self,
+        event: request_response::Event<protocol::wire::SyncRequest, SyncResponse>,
+    ) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    self.emit(NetworkEvent::SyncRequest { peer, request, channel });
+                }
+                request_response::Message::Response { request_id, response } => {
+                    if let Some(reply) = self.pending_sync.remove(&request_id) {
+                        let _ = reply.send(Ok(response));
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure { peer, request_id, error, .. } => {
+                if is_garbage_outbound(&error) {
+                    self.penalize(peer, "undecodable sync response");
+                }
+                if let Some(reply) = self.pending_sync.remove(&request_id) {
+                    let _ = reply.send(Err(RequestError::Failed(error.to_string())));
+                }
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                self.on_inbound_failure(peer, "sync", error)
+            }
+            request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+
+    fn on_infer(
+        &mut self,
+        event: request_response::Event<protocol::wire::InferenceRequest, InferenceResponse>,
+    ) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    self.emit(NetworkEvent::InferRequest { peer, request, channel });
+                }
+                request_response::Message::Response { request_id, response } => {
+                    if let Some(reply) = self.pending_infer.remove(&request_id) {
+                        let _ = reply.send(Ok(response));
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure { peer, request_id, error, .. } => {
+                if is_garbage_outbound(&error) {
+                    self.penalize(peer, "undecodable inference response");
+                }
+                if let Some(reply) = self.pending_infer.remove(&request_id) {
+                    let _ = reply.send(Err(RequestError::Failed(error.to_string())));
+                }
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                self.on_inbound_failure(peer, "infer", error)
+            }
+            request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+
+    fn on_inbound_failure(&mut self, peer: PeerId, protocol: &str, error: InboundFailure) {
+        match &error {
+            InboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                self.penalize(peer, &format!("garbage {protocol} request: {e}"));
+            }
+            _ => debug!(%peer, protocol, %error, "inbound request failed"),
+        }
+    }
+}
+
+fn is_garbage_outbound(error: &request_response::OutboundFailure) -> bool {
+    matches!(error, request_response::OutboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidData)
+}

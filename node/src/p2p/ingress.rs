@@ -1,0 +1,211 @@
+//! The network actor's mailbox: typed commands in, typed events out, and the cloneable handle the
+//! rest of the node holds. Nothing but the actor touches the Swarm.
+
+use libp2p::gossipsub::{MessageAcceptance, MessageId};
+use libp2p::request_response::ResponseChannel;
+use libp2p::{Multiaddr, PeerId};
+use protocol::transaction::Transaction;
+use protocol::wire::{
+    ConsensusMessage, InferenceRequest, InferenceResponse, SyncRequest, SyncResponse,
+    WeightAnnouncement,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use super::topics::TopicKind;
+
+/// A decoded gossip message; semantic checks (signatures, membership) are the receiver's job.
+#[derive(Clone, Debug)]
+pub enum GossipMessage {
+    Consensus(ConsensusMessage),
+    Transaction(Transaction),
+    Weights(WeightAnnouncement),
+}
+
+/// A gossip message waiting for the application's verdict (Accept / Reject / Ignore).
+#[derive(Clone, Debug)]
+pub struct InboundGossip {
+    pub id: MessageId,
+    /// The peer that forwarded it to us.
+    pub propagation_source: PeerId,
+    pub topic: TopicKind,
+    pub size: usize,
+    pub message: GossipMessage,
+}
+
+#[derive(Debug)]
+pub enum NetworkEvent {
+    Gossip(InboundGossip),
+    SyncRequest {
+        peer: PeerId,
+        request: SyncRequest,
+        channel: ResponseChannel<SyncResponse>,
+    },
+    InferRequest {
+        peer: PeerId,
+        request: InferenceRequest,
+        channel: ResponseChannel<InferenceResponse>,
+    },
+    PeerConnected(PeerId),
+    PeerDisconnected(PeerId),
+    Listening(Multiaddr),
+}
+
+/// Why an outbound request got no answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RequestError {
+    #[error("request failed: {0}")]
+    Failed(String),
+    #[error("the network task has stopped")]
+    Stopped,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PublishError {
+    #[error("publish failed: {0}")]
+    Failed(String),
+    #[error("the network task has stopped")]
+    Stopped,
+}
+
+/// A snapshot of the network's state for status pages and tests.
+#[derive(Clone, Debug, Default)]
+pub struct NetworkStatus {
+    pub local_peer_id: Option<PeerId>,
+    pub listen_addrs: Vec<Multiaddr>,
+    pub connected_peers: Vec<PeerId>,
+    /// Mesh peers per subscribed topic.
+    pub mesh: Vec<(String, usize)>,
+    /// Gossipsub score of each connected peer (local policy, not consensus state).
+    pub scores: Vec<(PeerId, f64)>,
+}
+
+pub(super) enum Command {
+    Publish {
+        topic: TopicKind,
+        data: Vec<u8>,
+        reply: oneshot::Sender<Result<MessageId, PublishError>>,
+    },
+    Validate {
+        id: MessageId,
+        source: PeerId,
+        acceptance: MessageAcceptance,
+    },
+    Subscribe(TopicKind),
+    Sync {
+        peer: PeerId,
+        request: SyncRequest,
+        reply: oneshot::Sender<Result<SyncResponse, RequestError>>,
+    },
+    Infer {
+        peer: PeerId,
+        request: InferenceRequest,
+        reply: oneshot::Sender<Result<InferenceResponse, RequestError>>,
+    },
+    RespondSync {
+        channel: ResponseChannel<SyncResponse>,
+        response: SyncResponse,
+    },
+    RespondInfer {
+        channel: ResponseChannel<InferenceResponse>,
+        response: InferenceResponse,
+    },
+    Dial(Multiaddr),
+    Penalize {
+        peer: PeerId,
+        reason: String,
+    },
+    Status {
+        reply: oneshot::Sender<NetworkStatus>,
+    },
+}
+
+/// The rest of the node's way to the network. Cheap to clone.
+#[derive(Clone)]
+pub struct NetworkHandle {
+    pub(super) tx: mpsc::Sender<Command>,
+}
+
+impl NetworkHandle {
+    async fn send(&self, c: Command) -> bool {
+        self.tx.send(c).await.is_ok()
+    }
+
+    pub async fn publish(
+        &self,
+        topic: TopicKind,
+        data: Vec<u8>,
+    ) -> Result<MessageId, PublishError> {
+        let (reply, rx) = oneshot::channel();
+        if !self.send(Command::Publish { topic, data, reply }).await {
+            return Err(PublishError::Stopped);
+        }
+        rx.await.unwrap_or(Err(PublishError::Stopped))
+    }
+
+    /// The verdict on a gossip message: Accept forwards it, Reject costs its sender score.
+    pub async fn validate(&self, id: MessageId, source: PeerId, acceptance: MessageAcceptance) {
+        self.send(Command::Validate { id, source, acceptance }).await;
+    }
+
+    pub async fn subscribe(&self, topic: TopicKind) {
+        self.send(Command::Subscribe(topic)).await;
+    }
+
+    pub async fn sync(
+        &self,
+        peer: PeerId,
+        request: SyncRequest,
+    ) -> Result<SyncResponse, RequestError> {
+        let (reply, rx) = oneshot::channel();
+        if !self.send(Command::Sync { peer, request, reply }).await {
+            return Err(RequestError::Stopped);
+        }
+        rx.await.unwrap_or(Err(RequestError::Stopped))
+    }
+
+    pub async fn infer(
+        &self,
+        peer: PeerId,
+        request: InferenceRequest,
+    ) -> Result<InferenceResponse, RequestError> {
+        let (reply, rx) = oneshot::channel();
+        if !self.send(Command::Infer { peer, request, reply }).await {
+            return Err(RequestError::Stopped);
+        }
+        rx.await.unwrap_or(Err(RequestError::Stopped))
+    }
+
+    pub async fn respond_sync(
+        &self,
+        channel: ResponseChannel<SyncResponse>,
+        response: SyncResponse,
+    ) {
+        self.send(Command::RespondSync { channel, response }).await;
+    }
+
+    pub async fn respond_infer(
+        &self,
+        channel: ResponseChannel<InferenceResponse>,
+        response: InferenceResponse,
+    ) {
+        self.send(Command::RespondInfer { channel, response }).await;
+    }
+
+    pub async fn dial(&self, addr: Multiaddr) {
+        self.send(Command::Dial(addr)).await;
+    }
+
+    /// Records misbehaviour outside gossip (e.g. a garbage sync response); repeated offenders are
+    /// disconnected and refused.
+    pub async fn penalize(&self, peer: PeerId, reason: impl Into<String>) {
+        self.send(Command::Penalize { peer, reason: reason.into() }).await;
+    }
+
+    pub async fn status(&self) -> NetworkStatus {
+        let (reply, rx) = oneshot::channel();
+        if !self.send(Command::Status { reply }).await {
+            return NetworkStatus::default();
+        }
+        rx.await.unwrap_or_default()
+    }
+}

@@ -1,0 +1,27 @@
+//! The network layer: a libp2p Swarm over TCP and QUIC (Noise, yamux) with gossipsub, two
+//! request-response protocols, identify, ping, Kademlia and optional mDNS, owned by one actor task.
+//! The rest of the node holds a [`NetworkHandle`] and receives [`NetworkEvent`]s.
+
+mod actor;
+mod behaviour;
+mod codec;
+mod config;
+pub mod identity;
+mod ingress;
+mod penalties;
+mod scoring;
+mod topics;
+
+#[cfg(test)]
+mod tests;
+
+pub use actor::{NetworkActor, StartError, start};
+pub use behaviour::{INFER_PROTOCOL, SYNC_PROTOCOL};
+pub use config::P2pConfig;
+pub use ingress::{
+    GossipMessage, InboundGossip, NetworkEvent, NetworkHandle, NetworkStatus, PublishError,
+    RequestError,
+};
+pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
+pub use libp2p::{Multiaddr, PeerId};
+pub use topics::TopicKind;

@@ -1,0 +1,11 @@
+//! Fuzz target: a commit certificate from untrusted bytes. Must never panic; an accepted input must be canonical.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use protocol::codec;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(value) = codec::decode::<protocol::consensus::CommitCertificate>(data) {
+        assert_eq!(codec::encode(&value), data, "accepted a non-canonical encoding");
+    }
+});

@@ -2,4 +2,6 @@
 //! Logic lives in `protocol` and `consensus`; this crate runs it: tasks, sockets, disks.
 
 pub mod cli;
+pub mod config;
+pub mod logging;
 pub mod p2p;

@@ -1,0 +1,132 @@
+//! `tau node` configuration: defaults, then a TOML file, then environment and flags (clap merges
+//! those two), each layer overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use libp2p::Multiaddr;
+use serde::{Deserialize, Serialize};
+
+/// What a node does besides following the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Follows and serves the chain; votes in nothing.
+    Full,
+    /// Votes in BFT when its hotkey is in the ledger validator set; scores miners.
+    Validator,
+    /// Serves a model on its subnets.
+    Miner,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Largest config file accepted.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeConfig {
+    pub role: Role,
+    /// Holds the RocksDB store, the hotkey (unless `hotkey` says otherwise) and captures.
+    pub data_dir: PathBuf,
+    pub genesis: PathBuf,
+    /// File with the hex ed25519 secret of the node's hotkey (its libp2p identity).
+    pub hotkey: Option<PathBuf>,
+    pub listen: Vec<Multiaddr>,
+    pub bootnodes: Vec<Multiaddr>,
+    pub mdns: bool,
+    /// HTTP API address; loopback unless deliberately exposed.
+    pub api: SocketAddr,
+    pub log_format: LogFormat,
+    /// tracing env-filter directives, e.g. `info,node::p2p=debug`.
+    pub log_filter: String,
+    /// Directory for gossip capture (JSON lines), off when unset.
+    pub capture: Option<PathBuf>,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            role: Role::Full,
+            data_dir: PathBuf::from(".tau"),
+            genesis: PathBuf::from("genesis.json"),
+            hotkey: None,
+            listen: vec![
+                "/ip4/0.0.0.0/tcp/30333".parse().unwrap_or_else(|_| Multiaddr::empty()),
+                "/ip4/0.0.0.0/udp/30333/quic-v1".parse().unwrap_or_else(|_| Multiaddr::empty()),
+            ],
+            bootnodes: Vec::new(),
+            mdns: false,
+            api: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log_format: LogFormat::Text,
+            log_filter: "info".to_string(),
+            capture: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is {len} bytes; the limit is 1 MiB")]
+    TooLarge { path: PathBuf, len: u64 },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+impl NodeConfig {
+    /// Reads a TOML config file over the defaults. Unknown keys are errors, so a typo is caught.
+    pub fn from_file(path: &Path) -> Result<NodeConfig, ConfigError> {
+        let read = |source| ConfigError::Read { path: path.to_path_buf(), source };
+        let len = std::fs::metadata(path).map_err(read)?.len();
+        if len > MAX_CONFIG_BYTES {
+            return Err(ConfigError::TooLarge { path: path.to_path_buf(), len });
+        }
+        let text = std::fs::read_to_string(path).map_err(read)?;
+        toml::from_str(&text)
+            .map_err(|e| ConfigError::Parse { path: path.to_path_buf(), message: e.to_string() })
+    }
+
+    pub fn hotkey_path(&self) -> PathBuf {
+        self.hotkey.clone().unwrap_or_else(|| self.data_dir.join("hotkey.secret"))
+    }
+
+    pub fn store_path(&self) -> PathBuf {
+        self.data_dir.join("db")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_overrides_defaults_and_typos_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("node.toml");
+        std::fs::write(
+            &p,
+            "role = \"validator\"\nbootnodes = [\"/ip4/127.0.0.1/tcp/1\"]\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let c = NodeConfig::from_file(&p).unwrap();
+        assert_eq!(c.role, Role::Validator);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.bootnodes.len(), 1);
+        assert_eq!(c.api, NodeConfig::default().api, "unset keys keep their defaults");
+
+        std::fs::write(&p, "rol = \"validator\"\n").unwrap();
+        let err = NodeConfig::from_file(&p).unwrap_err().to_string();
+        assert!(err.contains("unknown field"), "{err}");
+        std::fs::write(&p, "bootnodes = [\"not an address\"]\n").unwrap();
+        assert!(NodeConfig::from_file(&p).is_err());
+        assert!(NodeConfig::from_file(&dir.path().join("missing.toml")).is_err());
+    }
+}

@@ -15,7 +15,7 @@ pub const MAX_BLOCK_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlockHeader {
     pub height: Height,
-    /// Hash of the previous block's header; zero for the first block.
+    /// Hash of the previous block's header; the genesis hash for the first block.
     pub prev_hash: Hash,
     /// The proposer's clock in ms since the Unix epoch. Informational: execution never reads it.
     pub time_ms: u64,

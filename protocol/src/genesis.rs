@@ -92,8 +92,12 @@ impl Genesis {
     }
 
     pub fn to_json(&self) -> String {
-        // Serialising plain data structs to a String cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        // Plain structs with string map keys only: serde_json cannot fail on them. Should a future
+        // field break that, fail loudly rather than write an empty genesis.
+        match serde_json::to_string_pretty(self) {
+            Ok(json) => json,
+            Err(e) => panic!("genesis is not serialisable as JSON: {e}"),
+        }
     }
 
     /// The network's identity: blake3 of the canonical encoding.

@@ -1,2 +1,4 @@
 //! placeholder
+pub mod bft;
+pub mod ledger;
 pub mod yuma;

@@ -1,0 +1,579 @@
+//! The chain driver actor: one task owns the BFT engine, the mempool and the tip. It turns network
+//! events, timers and API commands into engine inputs, and carries out the engine's effects in
+//! order: the safety record is persisted (synced) before any vote it covers is broadcast, and a
+//! decided block is executed and committed atomically before the next height starts.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use consensus::bft::{
+    CachingVerifier, Effect, Engine, EngineConfig, Ignored, Input, SafetyRecord, Timeout,
+    ValidatorSet,
+};
+use consensus::ledger::{BlockContext, BlockOutcome, Ledger};
+use protocol::block::Block;
+use protocol::consensus::CommitCertificate;
+use protocol::genesis::Genesis;
+use protocol::keys::Keypair;
+use protocol::state::next_app_hash;
+use protocol::transaction::{Payload, Transaction};
+use protocol::wire::ConsensusMessage;
+use protocol::{ChainId, Hash, Height, Round, codec};
+use storage::{BlockCommit, Store};
+use tokio::sync::{broadcast, mpsc};
+use tracing::{debug, error, info, warn};
+
+use super::blocks::{self, Tip};
+use super::ingress::{ChainCommand, ChainEvent, ChainHandle, ChainStatus, SubmitError};
+use super::mempool::{Mempool, MempoolError};
+use super::state_reader::StoreReader;
+use super::sync::SyncState;
+use crate::p2p::{GossipMessage, InboundGossip, MessageAcceptance, NetworkEvent, NetworkHandle, TopicKind};
+
+/// Why the driver cannot go on. Each is fatal: continuing could sign or commit something wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error("storage: {0}")]
+    Store(#[from] storage::StoreError),
+    #[error("ledger: {0}")]
+    Ledger(#[from] consensus::ledger::LedgerError),
+    #[error("validator set: {0}")]
+    ValidatorSet(#[from] consensus::bft::ValidatorSetError),
+    #[error("safety record is unreadable ({0}); refusing to vote without it")]
+    Safety(String),
+    #[error("decided block {0} executes with an error: {1}")]
+    DecidedBlockInvalid(Hash, String),
+}
+
+#[derive(Clone, Debug)]
+pub struct ChainConfig {
+    pub genesis: Genesis,
+    pub hotkey: Keypair,
+    /// Vote when the hotkey is in the validator set.
+    pub validator: bool,
+    pub mempool_capacity: usize,
+}
+
+pub(super) enum Timer {
+    Consensus(Timeout),
+    /// Build the proposal for (height, round) now, transactions or not.
+    BuildBlock(Height, Round),
+}
+
+pub struct ChainDriver {
+    chain: ChainId,
+    genesis: Genesis,
+    hotkey: Keypair,
+    store: Arc<dyn Store>,
+    net: NetworkHandle,
+    engine: Engine,
+    verifier: Arc<CachingVerifier>,
+    mempool: Mempool,
+    tip: Tip,
+    validators: ValidatorSet,
+    previous_validators: Option<ValidatorSet>,
+    /// Blocks carried by proposals at the current height, by hash.
+    proposals: BTreeMap<Hash, Block>,
+    /// Execution results of blocks validated at the current height, reused when one is decided.
+    executed: BTreeMap<Hash, BlockOutcome>,
+    /// A proposal we owe, waiting for transactions or the block time.
+    pending_value: Option<(Height, Round)>,
+    sync: SyncState,
+    commands: mpsc::Receiver<ChainCommand>,
+    network: mpsc::Receiver<NetworkEvent>,
+    timers_tx: mpsc::Sender<Timer>,
+    timers: mpsc::Receiver<Timer>,
+    events: broadcast::Sender<ChainEvent>,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+impl ChainDriver {
+    /// Opens the chain at its stored tip (initialising genesis on first start) and prepares the
+    /// engine from the persisted safety record.
+    pub fn new(
+        cfg: ChainConfig,
+        store: Arc<dyn Store>,
+        net: NetworkHandle,
+        network: mpsc::Receiver<NetworkEvent>,
+    ) -> Result<(ChainDriver, ChainHandle), ChainError> {
+        let chain = cfg.genesis.chain_id.clone();
+        let ws = Ledger::genesis(&cfg.genesis)?;
+        store.init_genesis(&chain, cfg.genesis.hash(), &ws)?;
+        let t = store.tip()?;
+        let certificate = if t.height.0 > 0 { store.certificate(t.height)? } else { None };
+        let tip = Tip { height: t.height, block_hash: t.block_hash, app_hash: t.app_hash, certificate };
+        let safety = match store.load_safety_record()? {
+            Some(bytes) => Some(SafetyRecord::from_bytes(&bytes).map_err(|e| ChainError::Safety(e.to_string()))?),
+            None => None,
+        };
+        let verifier = Arc::new(CachingVerifier::new(16_384));
+        let engine_cfg = EngineConfig::from_params(chain.clone(), &cfg.genesis.consensus);
+        // A node that is not a validator still runs the engine: it follows decisions through
+        // certificates and never signs (it is in no validator set).
+        let engine = Engine::new(engine_cfg, cfg.hotkey.clone(), safety).with_verifier(verifier.clone());
+        let (validators, previous_validators) = super::validator_sets::load(store.as_ref(), &cfg.genesis, tip.height)?;
+        let (cmd_tx, commands) = mpsc::channel(4096);
+        let (timers_tx, timers) = mpsc::channel(4096);
+        let (events, _) = broadcast::channel(4096);
+        let handle = ChainHandle { tx: cmd_tx, events: events.clone() };
+        let min_fee = cfg.genesis.economics.min_tx_fee;
+        let driver = ChainDriver {
+            chain,
+            genesis: cfg.genesis,
+            hotkey: cfg.hotkey,
+            store,
+            net,
+            engine,
+            verifier,
+            mempool: Mempool::new(cfg.mempool_capacity, min_fee),
+            tip,
+            validators,
+            previous_validators,
+            proposals: BTreeMap::new(),
+            executed: BTreeMap::new(),
+            pending_value: None,
+            sync: SyncState::default(),
+            commands,
+            network,
+            timers_tx,
+            timers,
+            events,
+        };
+        Ok((driver, handle))
+    }
+
+    /// Runs until the network and every handle are gone, or a fatal error.
+    pub async fn run(mut self) -> Result<(), ChainError> {
+        info!(height = self.tip.height.0, app_hash = %self.tip.app_hash, "chain opened");
+        self.start_height().await?;
+        let mut sync_tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tokio::select! {
+                ev = self.network.recv() => match ev {
+                    Some(ev) => self.on_network(ev).await?,
+                    None => return Ok(()),
+                },
+                Some(t) = self.timers.recv() => self.on_timer(t).await?,
+                cmd = self.commands.recv() => match cmd {
+                    Some(c) => self.on_command(c).await?,
+                    None => {}
+                },
+                _ = sync_tick.tick() => self.sync_tick().await,
+            }
+        }
+    }
+
+    async fn start_height(&mut self) -> Result<(), ChainError> {
+        let input = self.next_height_input();
+        self.drive(input).await
+    }
+
+    /// Clears the per-height state and returns the input that starts the height after the tip.
+    fn next_height_input(&mut self) -> Input {
+        self.proposals.clear();
+        self.executed.clear();
+        self.pending_value = None;
+        Input::StartHeight { height: Height(self.tip.height.0 + 1), validators: self.validators.clone() }
+    }
+
+    /// Feeds one input and carries out its effects, and those of any inputs they produce.
+    async fn drive(&mut self, first: Input) -> Result<(), ChainError> {
+        let mut queue = VecDeque::from([first]);
+        while let Some(input) = queue.pop_front() {
+            match self.engine.handle(input) {
+                Ok(effects) => {
+                    for effect in effects {
+                        if let Some(next) = self.apply(effect).await? {
+                            queue.push_back(next);
+                        }
+                    }
+                }
+                Err(reason) => debug!(%reason, "input ignored"),
+            }
+        }
+        Ok(())
+    }
+
+    async fn apply(&mut self, effect: Effect) -> Result<Option<Input>, ChainError> {
+        match effect {
+            Effect::PersistSafety(record) => {
+                // Synced before anything it covers leaves the process (ADR: persist before speak).
+                self.store.save_safety_record(&record.to_bytes())?;
+            }
+            Effect::Broadcast(msg) => {
+                if let ConsensusMessage::Proposal(p) = &msg {
+                    self.proposals.insert(p.body.block_hash, p.block.clone());
+                }
+                if let Err(e) = self.net.publish(TopicKind::Consensus, codec::encode(&msg)).await {
+                    debug!(error = %e, "consensus broadcast not sent (no peers yet?)");
+                }
+            }
+            Effect::ScheduleTimeout { timeout, after_ms } => {
+                let tx = self.timers_tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(after_ms)).await;
+                    let _ = tx.send(Timer::Consensus(timeout)).await;
+                });
+            }
+            Effect::RequestValue { height, round } => {
+                if self.mempool.is_empty() {
+                    // Nothing waits: propose after the block time. A transaction arriving first
+                    // triggers the proposal at once (no fixed sleep on a waiting transaction's path).
+                    self.pending_value = Some((height, round));
+                    let tx = self.timers_tx.clone();
+                    let wait = self.genesis.consensus.block_time_ms;
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(wait)).await;
+                        let _ = tx.send(Timer::BuildBlock(height, round)).await;
+                    });
+                } else {
+                    return Ok(Some(self.build_value(height, round)));
+                }
+            }
+            Effect::ValidateBlock { height, round: _, block } => {
+                let valid = self.validate(&block);
+                return Ok(Some(Input::BlockVerdict { height, block_hash: block.hash(), valid }));
+            }
+            Effect::Decide { certificate, block } => {
+                let block = block.map(|b| *b).or_else(|| self.proposals.get(&certificate.block_hash).cloned());
+                match block {
+                    Some(block) => {
+                        self.commit(block, certificate)?;
+                        return Ok(Some(self.next_height_input()));
+                    }
+                    None => {
+                        info!(height = certificate.height.0, "decided a block we never received; fetching it");
+                        self.sync.want(certificate.height);
+                    }
+                }
+            }
+            Effect::Evidence(evidence) => {
+                warn!(offender = %evidence.offender(), "equivocation detected; submitting evidence");
+                let nonce = self.account_nonce(&self.hotkey.public());
+                let fee = self.genesis.economics.min_tx_fee;
+                let tx = Transaction::sign(&self.hotkey, &self.chain, nonce, fee, Payload::SubmitEvidence(*evidence));
+                match self.admit(tx) {
+                    Ok((_, bytes)) => self.gossip_transaction(bytes).await,
+                    Err(e) => warn!(error = %e, "evidence transaction not queued"),
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn build_value(&mut self, height: Height, round: Round) -> Input {
+        self.pending_value = None;
+        let max_txs = self.genesis.consensus.max_block_transactions as usize;
+        let max_bytes = (self.genesis.consensus.max_block_bytes as usize).saturating_sub(64 * 1024);
+        let reader = self.reader();
+        let txs = match &reader {
+            Ok(r) => self.mempool.select(max_txs, max_bytes, |k| nonce_in(r, k)),
+            Err(_) => Vec::new(),
+        };
+        let block = blocks::build(&self.tip, self.hotkey.public(), &self.validators, now_ms(), txs);
+        debug!(height = height.0, round = round.0, txs = block.transactions.len(), "proposing");
+        Input::ValueReady { height, round, block }
+    }
+
+    fn reader(&self) -> Result<StoreReader<'_>, storage::StoreError> {
+        Ok(StoreReader::new(self.store.snapshot()?))
+    }
+
+    fn account_nonce(&self, who: &protocol::PublicKey) -> u64 {
+        match self.reader() {
+            Ok(r) => nonce_in(&r, who),
+            Err(_) => 0,
+        }
+    }
+
+    /// Header, body and execution checks of a proposed block; the execution result is kept for
+    /// the decision.
+    fn validate(&mut self, block: &Block) -> bool {
+        let hash = block.hash();
+        let max = self.genesis.consensus.max_block_transactions as usize;
+        if let Err(e) = blocks::check(
+            block,
+            &self.tip,
+            &self.validators,
+            self.previous_validators.as_ref(),
+            &self.chain,
+            max,
+            self.verifier.as_ref(),
+        ) {
+            warn!(height = block.header.height.0, %hash, error = %e, "rejecting proposed block");
+            return false;
+        }
+        match self.execute(block) {
+            Ok(outcome) => {
+                self.executed.insert(hash, outcome);
+                self.proposals.insert(hash, block.clone());
+                true
+            }
+            Err(e) => {
+                warn!(height = block.header.height.0, %hash, error = %e, "proposed block does not execute");
+                false
+            }
+        }
+    }
+
+    fn execute(&self, block: &Block) -> Result<BlockOutcome, ChainError> {
+        let reader = self.reader()?;
+        let ctx = BlockContext { height: block.header.height, proposer: block.header.proposer, chain_id: self.chain.clone() };
+        let outcome = Ledger::execute_block(&reader, &ctx, &block.transactions);
+        if let Some(e) = reader.take_error() {
+            return Err(e.into());
+        }
+        Ok(outcome?)
+    }
+
+    /// Executes (or reuses the execution of) a decided block and commits it in one synced batch.
+    pub(super) fn commit(&mut self, block: Block, certificate: CommitCertificate) -> Result<(), ChainError> {
+        let hash = block.hash();
+        let outcome = match self.executed.remove(&hash) {
+            Some(o) => o,
+            None => self.execute(&block).map_err(|e| ChainError::DecidedBlockInvalid(hash, e.to_string()))?,
+        };
+        let app_hash = next_app_hash(&self.tip.app_hash, &outcome.write_set);
+        let commit = BlockCommit { block: &block, certificate: &certificate, write_set: &outcome.write_set, app_hash };
+        let t = self.store.commit_block(&commit)?;
+        info!(height = t.height.0, hash = %hash, txs = block.transactions.len(), round = certificate.round.0, "block committed");
+        let _ = self.events.send(ChainEvent::Block {
+            height: t.height,
+            hash,
+            app_hash,
+            transactions: block.transactions.len(),
+            round: certificate.round.0,
+        });
+        for (tx, result) in block.transactions.iter().zip(&outcome.tx_results) {
+            let _ = self.events.send(ChainEvent::Transaction {
+                hash: tx.hash(),
+                height: t.height,
+                ok: result.is_ok(),
+                error: result.as_ref().err().map(|e| e.to_string()),
+            });
+        }
+        self.tip = Tip { height: t.height, block_hash: t.block_hash, app_hash: t.app_hash, certificate: Some(certificate) };
+        let store = self.store.clone();
+        let reader = StoreReader::new(store.snapshot()?);
+        self.mempool.prune(|k| nonce_in(&reader, k));
+        let next = super::validator_sets::advance(self.store.as_ref(), &self.validators, t.height)?;
+        self.previous_validators = Some(std::mem::replace(&mut self.validators, next));
+        self.sync.committed(t.height);
+        Ok(())
+    }
+
+    async fn on_timer(&mut self, t: Timer) -> Result<(), ChainError> {
+        match t {
+            Timer::Consensus(timeout) => self.drive(Input::Timeout(timeout)).await,
+            Timer::BuildBlock(height, round) => {
+                if self.pending_value == Some((height, round)) {
+                    let input = self.build_value(height, round);
+                    self.drive(input).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_command(&mut self, cmd: ChainCommand) -> Result<(), ChainError> {
+        match cmd {
+            ChainCommand::Submit { tx, reply } => {
+                let r = self.submit(*tx).await;
+                let _ = reply.send(r);
+            }
+            ChainCommand::Status { reply } => {
+                let _ = reply.send(ChainStatus {
+                    height: self.tip.height,
+                    block_hash: self.tip.block_hash,
+                    app_hash: self.tip.app_hash,
+                    round: self.engine.round().map(|r| r.0),
+                    is_validator: self.validators.contains(&self.hotkey.public()),
+                    syncing: self.sync.is_behind(self.tip.height),
+                    best_seen_height: self.sync.best_seen(),
+                    mempool: self.mempool.len(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies, queues and gossips a transaction; builds a pending proposal at once.
+    async fn submit(&mut self, tx: Transaction) -> Result<Hash, SubmitError> {
+        let (hash, bytes) = self.admit(tx)?;
+        self.gossip_transaction(bytes).await;
+        self.propose_if_pending().await;
+        Ok(hash)
+    }
+
+    /// Signature and mempool checks; returns the hash and the bytes to gossip.
+    fn admit(&mut self, tx: Transaction) -> Result<(Hash, Vec<u8>), SubmitError> {
+        tx.verify(&self.chain).map_err(|e| SubmitError::Signature(e.to_string()))?;
+        let nonce = self.account_nonce(&tx.body.signer);
+        let bytes = codec::encode(&tx);
+        let hash = self.mempool.insert(tx, nonce)?;
+        Ok((hash, bytes))
+    }
+
+    async fn gossip_transaction(&self, bytes: Vec<u8>) {
+        if let Err(e) = self.net.publish(TopicKind::Transactions, bytes).await {
+            debug!(error = %e, "transaction not gossiped (no peers yet?)");
+        }
+    }
+
+    async fn propose_if_pending(&mut self) {
+        if let Some((height, round)) = self.pending_value {
+            let input = self.build_value(height, round);
+            if let Err(e) = self.drive(input).await {
+                error!(error = %e, "proposing failed");
+            }
+        }
+    }
+
+    async fn on_network(&mut self, ev: NetworkEvent) -> Result<(), ChainError> {
+        match ev {
+            NetworkEvent::Gossip(g) => self.on_gossip(g).await,
+            NetworkEvent::SyncRequest { peer, request, channel } => {
+                let response = super::sync::serve(self.store.as_ref(), request, self.tip.height);
+                debug!(%peer, from = request.from.0, blocks = response.blocks.len(), "serving sync");
+                self.net.respond_sync(channel, response).await;
+                Ok(())
+            }
+            NetworkEvent::PeerConnected(p) => {
+                self.sync.peer_up(p);
+                Ok(())
+            }
+            NetworkEvent::PeerDisconnected(p) => {
+                self.sync.peer_down(&p);
+                Ok(())
+            }
+            NetworkEvent::InferRequest { .. } | NetworkEvent::Listening(_) => Ok(()),
+        }
+    }
+
+    async fn on_gossip(&mut self, g: InboundGossip) -> Result<(), ChainError> {
+        let InboundGossip { id, propagation_source, message, .. } = g;
+        let acceptance = match message {
+            GossipMessage::Consensus(msg) => {
+                if let ConsensusMessage::Commit(c) = &msg {
+                    self.sync.seen(c.height);
+                }
+                let proposal = match &msg {
+                    ConsensusMessage::Proposal(p) => Some((p.body.block_hash, p.block.clone())),
+                    _ => None,
+                };
+                match self.engine.handle(Input::from(msg)) {
+                    Ok(effects) => {
+                        if let Some((h, b)) = proposal {
+                            self.proposals.insert(h, b);
+                        }
+                        self.net.validate(id, propagation_source, MessageAcceptance::Accept).await;
+                        for effect in effects {
+                            if let Some(next) = self.apply(effect).await? {
+                                self.drive(next).await?;
+                            }
+                        }
+                        return Ok(());
+                    }
+                    Err(reason) => {
+                        if let Ignored::Buffered { theirs, .. } | Ignored::TooFarAhead { theirs, .. } = &reason {
+                            self.sync.seen(*theirs);
+                        }
+                        acceptance_for(&reason)
+                    }
+                }
+            }
+            GossipMessage::Transaction(tx) => match tx.verify(&self.chain) {
+                Err(_) => MessageAcceptance::Reject,
+                Ok(()) => {
+                    let nonce = self.account_nonce(&tx.body.signer);
+                    match self.mempool.insert(tx, nonce) {
+                        Ok(_) => {
+                            self.propose_if_pending().await;
+                            MessageAcceptance::Accept
+                        }
+                        Err(MempoolError::FeeTooLow { .. }) => MessageAcceptance::Reject,
+                        Err(_) => MessageAcceptance::Ignore,
+                    }
+                }
+            },
+            GossipMessage::Weights(a) => match a.verify(&self.chain) {
+                Ok(()) => MessageAcceptance::Accept,
+                Err(_) => MessageAcceptance::Reject,
+            },
+        };
+        self.net.validate(id, propagation_source, acceptance).await;
+        Ok(())
+    }
+
+    async fn sync_tick(&mut self) {
+        let Some((peer, request)) = self.sync.next_request(self.tip.height) else { return };
+        let net = self.net.clone();
+        match tokio::time::timeout(Duration::from_secs(5), net.sync(peer, request)).await {
+            Ok(Ok(response)) => {
+                self.sync.peer_tip(peer, response.tip);
+                match self.apply_synced(response.blocks).await {
+                    Ok(0) => {}
+                    Ok(n) => info!(blocks = n, height = self.tip.height.0, "synced"),
+                    Err(SyncFailure::Peer(reason)) => {
+                        warn!(%peer, reason, "bad sync response");
+                        net.penalize(peer, reason).await;
+                    }
+                    Err(SyncFailure::Local(e)) => error!(error = %e, "applying synced blocks failed"),
+                }
+            }
+            Ok(Err(e)) => debug!(%peer, error = %e, "sync request failed"),
+            Err(_) => debug!(%peer, "sync request timed out"),
+        }
+    }
+
+    /// Applies consecutive certified blocks from a peer, each checked like a proposal plus its
+    /// certificate, then restarts consensus at the new height.
+    async fn apply_synced(&mut self, blocks: Vec<protocol::wire::CertifiedBlock>) -> Result<usize, SyncFailure> {
+        let mut applied = 0;
+        for cb in blocks {
+            if cb.block.header.height.0 <= self.tip.height.0 {
+                continue;
+            }
+            let hash = cb.block.hash();
+            if cb.certificate.block_hash != hash || cb.certificate.height != cb.block.header.height {
+                return Err(SyncFailure::Peer("certificate does not match its block".into()));
+            }
+            consensus::bft::verify_certificate(&cb.certificate, &self.validators, &self.chain, self.verifier.as_ref())
+                .map_err(|e| SyncFailure::Peer(format!("certificate: {e}")))?;
+            let max = self.genesis.consensus.max_block_transactions as usize;
+            blocks::check(&cb.block, &self.tip, &self.validators, self.previous_validators.as_ref(), &self.chain, max, self.verifier.as_ref())
+                .map_err(|e| SyncFailure::Peer(format!("block: {e}")))?;
+            self.commit(cb.block, cb.certificate).map_err(SyncFailure::Local)?;
+            applied += 1;
+        }
+        if applied > 0 {
+            self.start_height().await.map_err(SyncFailure::Local)?;
+        }
+        Ok(applied)
+    }
+}
+
+enum SyncFailure {
+    Peer(String),
+    Local(ChainError),
+}
+
+fn nonce_in(reader: &StoreReader<'_>, who: &protocol::PublicKey) -> u64 {
+    consensus::ledger::query::account(reader, who).map(|a| a.nonce).unwrap_or(0)
+}
+
+/// How a consensus input the engine refused reflects on the peer that forwarded it.
+fn acceptance_for(reason: &Ignored) -> MessageAcceptance {
+    match reason {
+        Ignored::BadSignature(_)
+        | Ignored::InvalidProposal(_)
+        | Ignored::WrongProposer { .. }
+        | Ignored::InvalidPolRound { .. }
+        | Ignored::InvalidCertificate(_) => MessageAcceptance::Reject,
+        _ => MessageAcceptance::Ignore,
+    }
+}

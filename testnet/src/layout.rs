@@ -66,7 +66,37 @@ pub struct TestnetLayout {
     pub dir: PathBuf,
 }
 
+/// A node as listed in its `node.json`.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct NodeEntry {
+    pub name: String,
+    pub role: String,
+    pub hotkey: String,
+    pub coldkey: String,
+}
+
 impl TestnetLayout {
+    /// An existing testnet directory; `None` if it holds no testnet.
+    pub fn open(dir: &Path) -> Option<TestnetLayout> {
+        let layout = TestnetLayout { dir: dir.to_path_buf() };
+        layout.genesis_path().exists().then_some(layout)
+    }
+
+    /// The nodes in this testnet, validators first, in name order.
+    pub fn nodes(&self) -> std::io::Result<Vec<NodeEntry>> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.dir)? {
+            let path = entry?.path().join("node.json");
+            let Ok(text) = fs::read_to_string(&path) else { continue };
+            match serde_json::from_str::<NodeEntry>(&text) {
+                Ok(n) => out.push(n),
+                Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
+            }
+        }
+        out.sort_by(|a, b| (a.role != "validator", natural(&a.name)).cmp(&(b.role != "validator", natural(&b.name))));
+        Ok(out)
+    }
+
     pub fn genesis_path(&self) -> PathBuf {
         self.dir.join("genesis.json")
     }
@@ -110,6 +140,12 @@ impl TestnetLayout {
         fs::write(layout.genesis_path(), genesis.to_json())?;
         Ok(layout)
     }
+}
+
+/// Sorts `validator-10` after `validator-9`.
+fn natural(name: &str) -> (String, u64) {
+    let (stem, num) = name.rsplit_once('-').unwrap_or((name, ""));
+    (stem.to_string(), num.parse().unwrap_or(0))
 }
 
 fn write_secret(path: &Path, key: &Keypair) -> std::io::Result<()> {

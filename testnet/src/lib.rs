@@ -1,7 +1,10 @@
 //! Local multi-node testnets: keys and genesis for N validators and M miners, and (as the node
 //! lands) process orchestration, fault scenarios, load and reports.
 
+pub mod http;
 pub mod layout;
+pub mod orchestrate;
+pub mod process;
 pub mod spec;
 
 pub use layout::{NodeKeys, NodeRole, TestnetLayout};

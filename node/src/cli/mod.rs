@@ -1,6 +1,8 @@
 //! The `tau` command line: argument parsing and dispatch to one file per subcommand family.
 
+mod node;
 mod testnet;
+mod wallet;
 
 use std::process::ExitCode;
 
@@ -15,15 +17,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a node: follow the chain, and validate or mine by role.
+    Node(node::NodeArgs),
     /// Local multi-node testnets.
     #[command(subcommand)]
     Testnet(testnet::TestnetCommand),
+    /// Wallets: coldkeys and hotkeys, their mnemonics and addresses.
+    Wallet(wallet::WalletCommand),
 }
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Node(args) => node::run(args),
         Command::Testnet(cmd) => testnet::run(cmd),
+        Command::Wallet(cmd) => wallet::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

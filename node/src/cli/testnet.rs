@@ -1,17 +1,36 @@
-//! `tau testnet …`: prepare (and, once the node lands, run) a local testnet.
+//! `tau testnet …`: a local testnet of real `tau node` processes on loopback.
 
-use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use protocol::ChainId;
-use testnet::{TestnetLayout, TestnetSpec};
+use testnet::layout::NodeEntry;
+use testnet::process::{self, RunningNode};
+use testnet::{NodeKeys, NodeRole, TestnetLayout, TestnetSpec, http, orchestrate};
 
 #[derive(Subcommand)]
 pub enum TestnetCommand {
-    /// Create keys and genesis for a local testnet (node processes: not yet, see the output).
+    /// Create keys and genesis (unless the directory already holds a testnet), start every node,
+    /// wait for the first finalised block and print the nodes.
     Up(UpArgs),
+    /// Stop every node of the testnet; data is kept unless --wipe.
+    Down(DirArgs),
+    /// Heights, peers and roles of the running nodes.
+    Status(DirArgs),
+}
+
+#[derive(Args)]
+pub struct DirArgs {
+    /// The testnet's directory.
+    #[arg(long, default_value = ".tau-testnet", env = "TAU_TESTNET_DIR")]
+    dir: PathBuf,
+    /// With `down`: delete the directory after stopping.
+    #[arg(long)]
+    wipe: bool,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -22,7 +41,7 @@ pub struct UpArgs {
     miners: u16,
     #[arg(long, default_value_t = 1)]
     subnets: u16,
-    /// Target time between blocks, in ms.
+    /// Target time between blocks when no transaction waits, in ms.
     #[arg(long, default_value_t = 500)]
     block_time: u64,
     #[arg(long, default_value = "tau-local")]
@@ -33,17 +52,30 @@ pub struct UpArgs {
     /// Derive every key from this seed, for a reproducible testnet.
     #[arg(long)]
     seed: Option<u64>,
+    /// How long to wait for the first finalised block, in seconds.
+    #[arg(long, default_value_t = 60)]
+    wait: u64,
 }
 
 pub fn run(cmd: TestnetCommand) -> anyhow::Result<()> {
     match cmd {
         TestnetCommand::Up(args) => up(args),
+        TestnetCommand::Down(args) => down(args),
+        TestnetCommand::Status(args) => status(args),
     }
 }
 
-fn up(args: UpArgs) -> anyhow::Result<()> {
+fn tau_binary() -> anyhow::Result<PathBuf> {
+    std::env::current_exe().context("cannot locate the tau binary")
+}
+
+fn prepare(args: &UpArgs) -> anyhow::Result<TestnetLayout> {
+    if let Some(layout) = TestnetLayout::open(&args.dir) {
+        println!("Reusing the testnet in {} (remove it, or `tau testnet down --wipe`, for a fresh one)", args.dir.display());
+        return Ok(layout);
+    }
     let spec = TestnetSpec {
-        chain_id: ChainId::new(args.chain_id)?,
+        chain_id: ChainId::new(args.chain_id.clone())?,
         validators: args.validators,
         miners: args.miners,
         subnets: args.subnets,
@@ -51,24 +83,110 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         seed: args.seed,
     };
     let nodes = spec.node_keys()?;
-    let now_ms =
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
     let genesis = spec.genesis(&nodes, now_ms)?;
     let layout = TestnetLayout::write(&args.dir, &genesis, &nodes)
         .with_context(|| format!("writing the testnet to {}", args.dir.display()))?;
+    println!("Prepared testnet `{}` in {} (genesis {})", genesis.chain_id, layout.dir.display(), genesis.hash());
+    Ok(layout)
+}
 
-    println!("Prepared testnet `{}` in {}", genesis.chain_id, layout.dir.display());
-    println!("  genesis: {} (hash {})", layout.genesis_path().display(), genesis.hash());
-    println!("  {:<14} {:<10} hotkey", "node", "role");
-    for n in &nodes {
-        println!("  {:<14} {:<10} {}", n.name, n.role.as_str(), n.hotkey.public());
+/// Node names and roles as the orchestrator needs them (keys stay in the node directories).
+fn entries_to_keys(entries: &[NodeEntry]) -> Vec<NodeKeys> {
+    entries
+        .iter()
+        .map(|e| NodeKeys {
+            name: e.name.clone(),
+            role: if e.role == "validator" { NodeRole::Validator } else { NodeRole::Miner },
+            // The orchestrator passes key files by path; these in-memory keys are unused.
+            hotkey: protocol::Keypair::from_seed(&[0; 32]),
+            coldkey: protocol::Keypair::from_seed(&[0; 32]),
+        })
+        .collect()
+}
+
+fn up(args: UpArgs) -> anyhow::Result<()> {
+    let layout = prepare(&args)?;
+    let entries = layout.nodes()?;
+    let running: Vec<String> = entries.iter().filter(|e| process::running_pid(&layout, &e.name).is_some()).map(|e| e.name.clone()).collect();
+    if !running.is_empty() {
+        bail!("nodes already running in {}: {} (use `tau testnet down` first)", layout.dir.display(), running.join(", "));
     }
+    let tau = tau_binary()?;
+    let keys = entries_to_keys(&entries);
+    println!("Starting {} nodes…", keys.len());
+    let nodes = orchestrate::start_all(&tau, &layout, &keys, Duration::from_secs(30))?;
+    print!("Waiting for the first finalised block");
+    let mut last = u64::MAX;
+    orchestrate::wait_for_height(&nodes, 1, Duration::from_secs(args.wait), |h| {
+        if h != last {
+            print!(" [lowest height {h}]");
+            last = h;
+        }
+    })
+    .with_context(|| format!("see the logs under {}", layout.dir.display()))?;
     println!();
-    println!(
-        "Started: nothing. The tau node (networking, BFT, ledger execution) has not landed yet,"
-    );
-    println!(
-        "so this command prepares keys and genesis only; it will start the processes once it does."
-    );
+    print_table(&nodes);
+    println!("\nStop with: tau testnet down --dir {}", layout.dir.display());
+    Ok(())
+}
+
+fn print_table(nodes: &[RunningNode]) {
+    println!("{:<14} {:<10} {:<8} {:<54} {:<24} log", "node", "role", "height", "peer id", "api");
+    for n in nodes {
+        let h = orchestrate::height(n).map_or("-".to_string(), |h| h.to_string());
+        println!(
+            "{:<14} {:<10} {:<8} {:<54} {:<24} {}",
+            n.name,
+            n.role.as_str(),
+            h,
+            n.peer_id,
+            format!("http://{}", n.api),
+            n.log.display()
+        );
+    }
+}
+
+fn open(dir: &Path) -> anyhow::Result<TestnetLayout> {
+    TestnetLayout::open(dir).with_context(|| format!("{} holds no testnet (tau testnet up creates one)", dir.display()))
+}
+
+fn down(args: DirArgs) -> anyhow::Result<()> {
+    let layout = open(&args.dir)?;
+    let names: Vec<String> = layout.nodes()?.into_iter().map(|e| e.name).collect();
+    let stopped = orchestrate::stop_all(&layout, &names)?;
+    println!("Stopped {stopped} node(s).");
+    if args.wipe {
+        std::fs::remove_dir_all(&layout.dir)?;
+        println!("Removed {}.", layout.dir.display());
+    } else {
+        println!("Data kept in {} (add --wipe to remove it).", layout.dir.display());
+    }
+    Ok(())
+}
+
+fn status(args: DirArgs) -> anyhow::Result<()> {
+    let layout = open(&args.dir)?;
+    let mut rows = Vec::new();
+    for e in layout.nodes()? {
+        let dir = layout.node_dir(&e.name);
+        let api = std::fs::read_to_string(dir.join("api.addr")).ok().and_then(|s| s.trim().parse().ok());
+        let alive = process::running_pid(&layout, &e.name).is_some();
+        let st = match (alive, api) {
+            (true, Some(a)) => http::get(a, "/status").ok(),
+            _ => None,
+        };
+        rows.push(serde_json::json!({ "name": e.name, "role": e.role, "running": alive, "status": st }));
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    println!("{:<14} {:<10} {:<8} {:<8} {:<6} {:<8}", "node", "role", "running", "height", "peers", "round");
+    for r in rows {
+        let s = &r["status"];
+        let f = |k: &str| s.get(k).map_or("-".to_string(), |v| v.to_string());
+        println!("{:<14} {:<10} {:<8} {:<8} {:<6} {:<8}", r["name"].as_str().unwrap_or(""), r["role"].as_str().unwrap_or(""), r["running"], f("height"), f("peers"), f("round"));
+    }
     Ok(())
 }

@@ -1,0 +1,40 @@
+//! The HTTP JSON API (loopback by default): node status, blocks, accounts, subnets, metagraphs,
+//! transaction submission, a live event stream (SSE) and Prometheus metrics.
+
+mod metrics;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use storage::Store;
+use tokio::net::TcpListener;
+
+use crate::chain::ChainHandle;
+use crate::p2p::NetworkHandle;
+
+pub use metrics::Metrics;
+
+/// What the handlers read from.
+#[derive(Clone)]
+pub struct ApiState {
+    pub chain: ChainHandle,
+    pub net: NetworkHandle,
+    pub store: Arc<dyn Store>,
+    pub metrics: Arc<Metrics>,
+    pub role: &'static str,
+}
+
+/// Binds the API and serves it until the task is dropped. Returns the bound address (port 0
+/// picks a free one).
+pub async fn serve(addr: SocketAddr, state: ApiState) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let app = routes::router(state);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "API server stopped");
+        }
+    });
+    Ok((local, task))
+}

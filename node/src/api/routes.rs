@@ -1,0 +1,158 @@
+//! Route handlers. Reads go to a consistent storage snapshot through the ledger's queries.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use consensus::ledger::query;
+use futures::Stream;
+use protocol::transaction::Transaction;
+use protocol::{Height, NetUid, PublicKey};
+use serde_json::{Value, json};
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::ApiState;
+use crate::chain::StoreReader;
+
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/status", get(status))
+        .route("/blocks/latest", get(latest_block))
+        .route("/blocks/{height}", get(block))
+        .route("/accounts/{address}", get(account))
+        .route("/subnets", get(subnets))
+        .route("/subnets/{netuid}", get(subnet))
+        .route("/subnets/{netuid}/metagraph", get(metagraph))
+        .route("/validators", get(validators))
+        .route("/transactions", post(submit))
+        .route("/events", get(events))
+        .route("/metrics", get(super::metrics::render))
+        .with_state(state)
+}
+
+/// An error as JSON with a status code.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+fn not_found(what: String) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, what)
+}
+
+type ApiResult = Result<Json<Value>, ApiError>;
+
+async fn status(State(s): State<ApiState>) -> ApiResult {
+    let chain = s.chain.status().await.ok_or_else(|| internal("chain driver stopped"))?;
+    let net = s.net.status().await;
+    Ok(Json(json!({
+        "role": s.role,
+        "peer_id": net.local_peer_id.map(|p| p.to_string()),
+        "listen_addrs": net.listen_addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        "peers": net.connected_peers.len(),
+        "height": chain.height,
+        "block_hash": chain.block_hash,
+        "app_hash": chain.app_hash,
+        "round": chain.round,
+        "validator": chain.is_validator,
+        "syncing": chain.syncing,
+        "best_seen_height": chain.best_seen_height,
+        "mempool": chain.mempool,
+    })))
+}
+
+fn block_json(s: &ApiState, height: Height) -> ApiResult {
+    let block = s.store.block(height).map_err(internal)?.ok_or_else(|| not_found(format!("no block at height {}", height.0)))?;
+    let cert = s.store.certificate(height).map_err(internal)?;
+    let app_hash = s.store.app_hash(height).map_err(internal)?;
+    Ok(Json(json!({
+        "hash": block.hash(),
+        "header": block.header,
+        "transactions": block.transactions.iter().map(|t| json!({ "hash": t.hash(), "tx": t })).collect::<Vec<_>>(),
+        "certificate": cert,
+        "app_hash_after": app_hash,
+    })))
+}
+
+async fn block(State(s): State<ApiState>, Path(height): Path<u64>) -> ApiResult {
+    block_json(&s, Height(height))
+}
+
+async fn latest_block(State(s): State<ApiState>) -> ApiResult {
+    let tip = s.store.tip().map_err(internal)?;
+    block_json(&s, tip.height)
+}
+
+fn reader(s: &ApiState) -> Result<StoreReader<'_>, ApiError> {
+    Ok(StoreReader::new(s.store.snapshot().map_err(internal)?))
+}
+
+fn parse_key(address: &str) -> Result<PublicKey, ApiError> {
+    PublicKey::from_address(address).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))
+}
+
+async fn account(State(s): State<ApiState>, Path(address): Path<String>) -> ApiResult {
+    let key = parse_key(&address)?;
+    let r = reader(&s)?;
+    let acct = query::account(&r, &key).map_err(internal)?;
+    let stakes = query::stakes_of(&r, &key).map_err(internal)?;
+    Ok(Json(json!({ "address": key, "balance": acct.balance, "nonce": acct.nonce, "stakes": stakes })))
+}
+
+async fn subnets(State(s): State<ApiState>) -> ApiResult {
+    let r = reader(&s)?;
+    let mut out = Vec::new();
+    for n in query::subnets(&r).map_err(internal)? {
+        if let Some(info) = query::subnet(&r, n).map_err(internal)? {
+            out.push(info);
+        }
+    }
+    Ok(Json(json!(out)))
+}
+
+async fn subnet(State(s): State<ApiState>, Path(netuid): Path<u16>) -> ApiResult {
+    let r = reader(&s)?;
+    let info = query::subnet(&r, NetUid(netuid)).map_err(internal)?.ok_or_else(|| not_found(format!("no subnet {netuid}")))?;
+    Ok(Json(json!(info)))
+}
+
+async fn metagraph(State(s): State<ApiState>, Path(netuid): Path<u16>) -> ApiResult {
+    let r = reader(&s)?;
+    let m = query::metagraph(&r, NetUid(netuid)).map_err(internal)?;
+    Ok(Json(json!(m)))
+}
+
+async fn validators(State(s): State<ApiState>) -> ApiResult {
+    let r = reader(&s)?;
+    let (since, set) = query::validator_set(&r).map_err(internal)?;
+    Ok(Json(json!({ "since": since, "validators": set })))
+}
+
+async fn submit(State(s): State<ApiState>, Json(tx): Json<Transaction>) -> ApiResult {
+    match s.chain.submit(tx).await {
+        Ok(hash) => Ok(Json(json!({ "hash": hash }))),
+        Err(e) => Err(ApiError(StatusCode::BAD_REQUEST, e.to_string())),
+    }
+}
+
+async fn events(State(s): State<ApiState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let stream = BroadcastStream::new(s.chain.subscribe()).filter_map(|ev| {
+        // A lagging client misses events rather than stalling the node.
+        let ev = ev.ok()?;
+        Event::default().json_data(&ev).ok().map(Ok)
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

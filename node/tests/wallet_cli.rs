@@ -33,7 +33,7 @@ impl Tau {
             .env_remove("TAU_WALLET_DIR")
             .env_remove("TAU_WALLET_PASSWORD")
             .env_remove("TAU_API")
-            .env("TAU_WALLET_INSECURE_TEST_KDF", "true")
+            .env("TAU_WALLET_INSECURE_TEST_KDF", "1")
             .stdin(Stdio::null());
         cmd
     }

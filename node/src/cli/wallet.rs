@@ -41,7 +41,14 @@ struct CommonArgs {
     #[arg(short = 'y', long = "yes", global = true)]
     yes: bool,
     /// Tests only: argon2 parameters so cheap that the password is easy to guess.
-    #[arg(long, global = true, hide = true, env = "TAU_WALLET_INSECURE_TEST_KDF", hide_env = true)]
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "TAU_WALLET_INSECURE_TEST_KDF",
+        hide_env = true,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     insecure_test_kdf: bool,
 }
 
@@ -348,8 +355,8 @@ fn report_written(
         mnemonic: phrase.as_ref().map(|p| p.as_str()),
     };
     const WARNING: &str = "Write this mnemonic down and keep it offline. It is the only way to \
-        restore the key if the file is lost or the password forgotten, anyone who has it controls \
-        the key, and it is not shown again.";
+        restore the key\nif the file is lost or the password forgotten; anyone who has it \
+        controls the key. It is not\nshown again.";
     if ctx.json {
         let text = Zeroizing::new(serde_json::to_string_pretty(&out)?);
         println!("{}", text.as_str());

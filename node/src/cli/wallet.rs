@@ -70,10 +70,9 @@ enum Action {
     /// Check a password: decrypt the coldkey (or, with --hotkey, a hotkey) and compare it with
     /// its address.
     Check(CheckArgs),
-    /// The coldkey's balance (needs a running node's API; not available yet).
+    /// The coldkey's balance, read from a running node's API.
     Balance(ApiArgs),
-    /// Balance, stake and registrations of the coldkey and every hotkey (needs a node's API; not
-    /// available yet).
+    /// Balance and stake of the coldkey and every hotkey, read from a running node's API.
     Overview(ApiArgs),
 }
 
@@ -502,22 +501,41 @@ fn print_summary(s: &WalletSummary) {
     }
 }
 
-/// `balance` and `overview` read chain state through a node's HTTP API, which has not landed.
-/// The wallet side is real (the wallet is opened and its addresses gathered); no number is made
-/// up.
+/// `balance` and `overview` read chain state through a node's HTTP API (`GET /accounts/…`).
 fn needs_api(ctx: &Ctx, what: &str, a: ApiArgs, with_hotkeys: bool) -> anyhow::Result<()> {
     let keys = ctx.open()?.query_keys()?;
-    let mut addresses = Vec::new();
+    let mut targets: Vec<(String, protocol::PublicKey)> = Vec::new();
     if let Some(c) = keys.coldkey {
-        addresses.push(format!("coldkey {c}"));
+        targets.push(("coldkey".to_string(), c));
     }
     if with_hotkeys {
-        addresses.extend(keys.hotkeys.iter().map(|(n, pk)| format!("hotkey {n} {pk}")));
+        targets.extend(keys.hotkeys.iter().map(|(n, pk)| (format!("hotkey {n}"), *pk)));
     }
-    let api = a.api.map(|u| format!(" (asked for {u})")).unwrap_or_default();
-    bail!(
-        "`tau wallet {what}` needs a running node's API (--api URL); the node API has not landed \
-         yet{api}. The addresses it would query: {}",
-        if addresses.is_empty() { "none".to_string() } else { addresses.join(", ") }
-    )
+    if targets.is_empty() {
+        bail!("wallet `{}` has no keys to query: create one with `tau wallet new-coldkey`", ctx.wallet);
+    }
+    let url = a.api.unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
+    let addr = super::api_addr(&url)?;
+    let mut rows = Vec::new();
+    for (label, key) in targets {
+        let account = testnet::http::get(addr, &format!("/accounts/{key}")).with_context(|| {
+            format!("`tau wallet {what}` could not reach the node API at {url}: is a node running there? (--api URL)")
+        })?;
+        rows.push(serde_json::json!({ "key": label, "address": key, "account": account }));
+    }
+    if ctx.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    for r in &rows {
+        let acct = &r["account"];
+        let balance = acct["balance"].as_u64().map(protocol::Rao).map_or("-".to_string(), |b| b.to_string());
+        println!("{:<16} {}  balance {}", r["key"].as_str().unwrap_or(""), r["address"].as_str().unwrap_or(""), balance);
+        if let Some(stakes) = acct["stakes"].as_array() {
+            for st in stakes {
+                println!("    stake {st}");
+            }
+        }
+    }
+    Ok(())
 }

@@ -17,7 +17,8 @@ use crate::p2p::{self, P2pConfig};
 
 /// Reads a file of at most `max` bytes.
 fn read_bounded(path: &Path, max: usize) -> anyhow::Result<String> {
-    let len = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    let len =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
     if len > max as u64 {
         bail!("{} is {len} bytes; the limit is {max}", path.display());
     }
@@ -34,14 +35,17 @@ pub fn load_genesis(path: &Path) -> anyhow::Result<Genesis> {
 pub fn load_or_create_hotkey(path: &Path, role: Role) -> anyhow::Result<Keypair> {
     if path.exists() {
         let text = read_bounded(path, 1024)?;
-        let seed: [u8; 32] = hex::decode(text.trim())
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .with_context(|| format!("{} does not hold a 64-hex-character ed25519 secret", path.display()))?;
+        let seed: [u8; 32] =
+            hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).with_context(|| {
+                format!("{} does not hold a 64-hex-character ed25519 secret", path.display())
+            })?;
         return Ok(Keypair::from_seed(&seed));
     }
     if role != Role::Full {
-        bail!("hotkey file {} not found: a {role:?} node needs its registered hotkey (--hotkey)", path.display());
+        bail!(
+            "hotkey file {} not found: a {role:?} node needs its registered hotkey (--hotkey)",
+            path.display()
+        );
     }
     let key = Keypair::generate()?;
     if let Some(dir) = path.parent() {
@@ -63,8 +67,12 @@ pub fn load_or_create_hotkey(path: &Path, role: Role) -> anyhow::Result<Keypair>
 pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
     let genesis = load_genesis(&cfg.genesis)?;
     let hotkey = load_or_create_hotkey(&cfg.hotkey_path(), cfg.role)?;
-    std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("creating {}", cfg.data_dir.display()))?;
-    let store = Arc::new(RocksStore::open(&cfg.store_path()).with_context(|| format!("opening the store in {}", cfg.store_path().display()))?);
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    let store = Arc::new(
+        RocksStore::open(cfg.store_path())
+            .with_context(|| format!("opening the store in {}", cfg.store_path().display()))?,
+    );
 
     let mut p2p_cfg = P2pConfig::new(genesis.chain_id.clone());
     p2p_cfg.listen = cfg.listen.clone();
@@ -89,8 +97,16 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
         Role::Validator => "validator",
         Role::Miner => "miner",
     };
-    let state = ApiState { chain: chain.clone(), net: net.clone(), store: store.clone(), metrics: Arc::new(Metrics::default()), role };
-    let (api_addr, _api) = api::serve(cfg.api, state).await.with_context(|| format!("binding the API on {}", cfg.api))?;
+    let state = ApiState {
+        chain: chain.clone(),
+        net: net.clone(),
+        store: store.clone(),
+        metrics: Arc::new(Metrics::default()),
+        role,
+    };
+    let (api_addr, _api) = api::serve(cfg.api, state)
+        .await
+        .with_context(|| format!("binding the API on {}", cfg.api))?;
     info!(%peer_id, hotkey = %hotkey.public(), api = %api_addr, role, chain = %genesis.chain_id, "node started");
     // Tools (the testnet, tests) find the node's API and identity here.
     let _ = std::fs::write(cfg.data_dir.join("api.addr"), api_addr.to_string());

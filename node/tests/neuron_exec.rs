@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use node::neuron::backend::exec::ExecConfig;
 use node::neuron::next_token::{LanguageConfig, MarkovLanguage, NextTokenRequest, wire};
-use node::neuron::{Backend, BackendError, ExecBackend, NextToken, NextTokenCodec, NextTokenConfig, Task};
+use node::neuron::{
+    Backend, BackendError, ExecBackend, NextToken, NextTokenCodec, NextTokenConfig, Task,
+};
 use protocol::NetUid;
 use protocol::wire::InferenceRequest;
 use rand::SeedableRng;
@@ -45,11 +47,20 @@ async fn a_stuck_child_times_out_and_is_restarted() {
 #[tokio::test]
 async fn garbage_and_long_lines_restart_the_child_but_error_replies_do_not() {
     let garbage = sh("while read l; do echo garbage; done");
-    assert!(matches!(garbage.answer(&request(), in_ms(2_000)).await, Err(BackendError::Garbage(_))));
-    assert!(matches!(garbage.answer(&request(), in_ms(2_000)).await, Err(BackendError::Garbage(_))));
+    assert!(matches!(
+        garbage.answer(&request(), in_ms(2_000)).await,
+        Err(BackendError::Garbage(_))
+    ));
+    assert!(matches!(
+        garbage.answer(&request(), in_ms(2_000)).await,
+        Err(BackendError::Garbage(_))
+    ));
     assert_eq!(garbage.starts(), 2);
 
-    let mut config = ExecConfig::new("sh", ["-c", "while read l; do head -c 5000 /dev/zero | tr '\\0' a; echo; done"]);
+    let mut config = ExecConfig::new(
+        "sh",
+        ["-c", "while read l; do head -c 5000 /dev/zero | tr '\\0' a; echo; done"],
+    );
     config.max_line_bytes = 1_000;
     let long = ExecBackend::new(config, Arc::new(NextTokenCodec));
     assert!(matches!(long.answer(&request(), in_ms(2_000)).await, Err(BackendError::Garbage(_))));
@@ -65,7 +76,10 @@ async fn garbage_and_long_lines_restart_the_child_but_error_replies_do_not() {
 
     let exits = sh("read l; exit 0");
     assert!(matches!(exits.answer(&request(), in_ms(2_000)).await, Err(BackendError::Io(_))));
-    let missing = ExecBackend::new(ExecConfig::new("/nonexistent/miner", Vec::<String>::new()), Arc::new(NextTokenCodec));
+    let missing = ExecBackend::new(
+        ExecConfig::new("/nonexistent/miner", Vec::<String>::new()),
+        Arc::new(NextTokenCodec),
+    );
     assert!(matches!(missing.answer(&request(), in_ms(2_000)).await, Err(BackendError::Io(_))));
 }
 
@@ -99,7 +113,9 @@ async fn the_python_example_miner_learns_the_language() {
         }
     }
     let (early, late) = (early as f64 / 1e8, late as f64 / 1e8);
-    println!("python bigram miner: mean loss {early:.3} nats in its first 100 answers, {late:.3} after 300");
+    println!(
+        "python bigram miner: mean loss {early:.3} nats in its first 100 answers, {late:.3} after 300"
+    );
     assert!(late < early, "it learns");
     assert!(late < (256f64).ln() - 1.0, "it beats the uniform answer by a nat: {late}");
     assert_eq!(backend.starts(), 1);

@@ -45,7 +45,10 @@ fn order_and_training_size_rank_the_models() {
     let e = lang.entropies();
     let rate = u64::from(lang.entropy_rate_micro().unwrap());
     println!("{}", lang.describe());
-    println!("entropy rate {:.4}, order-1 bound {:.4}, unigram {:.4} nats", e.rate, e.order1, e.unigram);
+    println!(
+        "entropy rate {:.4}, order-1 bound {:.4}, unigram {:.4} nats",
+        e.rate, e.order1, e.unigram
+    );
     for (&(order, n), loss) in configs.iter().zip(&losses) {
         println!(
             "order {order:?} on {n:>7} words: mean loss {:.4} nats, excess {:.4}",

@@ -43,12 +43,25 @@ fn balance(n: &RunningNode, who: &protocol::PublicKey) -> Option<u64> {
 }
 
 fn app_hash_at(n: &RunningNode, h: u64) -> Option<String> {
-    Some(http::get(n.api, &format!("/blocks/{h}")).ok()?.get("app_hash_after")?.as_str()?.to_string())
+    Some(
+        http::get(n.api, &format!("/blocks/{h}"))
+            .ok()?
+            .get("app_hash_after")?
+            .as_str()?
+            .to_string(),
+    )
 }
 
 fn start_one(tau: &Path, layout: &TestnetLayout, node: &NodeKeys, bootnode: &str) -> RunningNode {
     let port = process::free_port().unwrap();
-    let spec = StartSpec { tau, layout, node, p2p_port: port, bootnodes: vec![bootnode.to_string()], extra_args: vec![] };
+    let spec = StartSpec {
+        tau,
+        layout,
+        node,
+        p2p_port: port,
+        bootnodes: vec![bootnode.to_string()],
+        extra_args: vec![],
+    };
     let pid = process::start(&spec).unwrap();
     let (api, peer_id) = process::wait_for_api(layout, &node.name, PATIENCE).unwrap();
     RunningNode {
@@ -80,7 +93,8 @@ fn four_validators_finalise_transfer_survive_kill_and_a_full_node_syncs() {
     keys.push(full.clone());
     let layout = TestnetLayout::write(dir.path(), &genesis, &keys).unwrap();
     let _guard = Guard { layout: &layout, names: keys.iter().map(|k| k.name.clone()).collect() };
-    let validators: Vec<NodeKeys> = keys.iter().filter(|k| k.role == NodeRole::Validator).cloned().collect();
+    let validators: Vec<NodeKeys> =
+        keys.iter().filter(|k| k.role == NodeRole::Validator).cloned().collect();
 
     let nodes = orchestrate::start_all(tau, &layout, &validators, PATIENCE).unwrap();
     orchestrate::wait_for_height(&nodes, 2, PATIENCE, |_| {}).unwrap();
@@ -88,8 +102,15 @@ fn four_validators_finalise_transfer_survive_kill_and_a_full_node_syncs() {
     // A transfer submitted to validator-0 is final on all four.
     let sender = &validators[0].coldkey;
     let to = Keypair::from_seed(&[77; 32]).public();
-    let tx = Transaction::sign(sender, &genesis.chain_id, 0, Rao(0), Payload::Transfer { to, amount: Rao(123_456_789) });
-    let resp = http::post(nodes[0].api, "/transactions", &serde_json::to_value(&tx).unwrap()).unwrap();
+    let tx = Transaction::sign(
+        sender,
+        &genesis.chain_id,
+        0,
+        Rao(0),
+        Payload::Transfer { to, amount: Rao(123_456_789) },
+    );
+    let resp =
+        http::post(nodes[0].api, "/transactions", &serde_json::to_value(&tx).unwrap()).unwrap();
     assert_eq!(resp["hash"].as_str().unwrap(), tx.hash().to_string());
     wait_until("the transfer is final on every validator", || {
         nodes.iter().all(|n| balance(n, &to) == Some(123_456_789))
@@ -99,7 +120,10 @@ fn four_validators_finalise_transfer_survive_kill_and_a_full_node_syncs() {
     let common = nodes.iter().map(|n| orchestrate::height(n).unwrap_or(0)).min().unwrap();
     for h in 1..=common {
         let hashes: Vec<_> = nodes.iter().map(|n| app_hash_at(n, h)).collect();
-        assert!(hashes.iter().all(|x| x.is_some() && *x == hashes[0]), "app hashes differ at height {h}: {hashes:?}");
+        assert!(
+            hashes.iter().all(|x| x.is_some() && *x == hashes[0]),
+            "app hashes differ at height {h}: {hashes:?}"
+        );
     }
 
     // SIGKILL validator-3 while blocks are produced: the other three keep finalising.
@@ -120,7 +144,9 @@ fn four_validators_finalise_transfer_survive_kill_and_a_full_node_syncs() {
     // A full node started later syncs from genesis to the tip and keeps following.
     let follower = start_one(tau, &layout, &full, &nodes[1].p2p);
     let target = orchestrate::height(&nodes[0]).unwrap() + 2;
-    wait_until("the full node syncs and follows", || orchestrate::height(&follower).unwrap_or(0) >= target);
+    wait_until("the full node syncs and follows", || {
+        orchestrate::height(&follower).unwrap_or(0) >= target
+    });
     let h = orchestrate::height(&follower).unwrap();
     assert_eq!(app_hash_at(&follower, h), app_hash_at(&nodes[0], h), "full node agrees on state");
     assert_eq!(status(&follower).unwrap()["validator"], Value::Bool(false));

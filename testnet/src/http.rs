@@ -21,7 +21,13 @@ pub enum HttpError {
     Json(#[from] serde_json::Error),
 }
 
-fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>, timeout: Duration) -> Result<Value, HttpError> {
+fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    timeout: Duration,
+) -> Result<Value, HttpError> {
     let mut s = TcpStream::connect_timeout(&addr, timeout)?;
     s.set_read_timeout(Some(timeout))?;
     s.set_write_timeout(Some(timeout))?;
@@ -35,9 +41,14 @@ fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>, timeo
     s.take(MAX_RESPONSE as u64).read_to_end(&mut buf)?;
     let text = String::from_utf8_lossy(&buf);
     let (head, rest) = text.split_once("\r\n\r\n").ok_or(HttpError::Malformed(addr))?;
-    let status: u16 = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or(HttpError::Malformed(addr))?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or(HttpError::Malformed(addr))?;
     let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
-    let payload = if chunked { dechunk(rest).ok_or(HttpError::Malformed(addr))? } else { rest.to_string() };
+    let payload =
+        if chunked { dechunk(rest).ok_or(HttpError::Malformed(addr))? } else { rest.to_string() };
     if !(200..300).contains(&status) {
         return Err(HttpError::Status { addr, status, body: payload });
     }

@@ -90,10 +90,15 @@ impl TestnetLayout {
             let Ok(text) = fs::read_to_string(&path) else { continue };
             match serde_json::from_str::<NodeEntry>(&text) {
                 Ok(n) => out.push(n),
-                Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))),
+                Err(e) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{}: {e}", path.display()),
+                    ));
+                }
             }
         }
-        out.sort_by(|a, b| (a.role != "validator", natural(&a.name)).cmp(&(b.role != "validator", natural(&b.name))));
+        out.sort_by_key(|n| (n.role != "validator", natural(&n.name)));
         Ok(out)
     }
 

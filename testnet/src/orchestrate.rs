@@ -17,12 +17,24 @@ pub enum UpError {
 }
 
 /// Starts every node (the first validator first: its address is everyone's bootnode).
-pub fn start_all(tau: &Path, layout: &TestnetLayout, nodes: &[NodeKeys], patience: Duration) -> Result<Vec<RunningNode>, UpError> {
+pub fn start_all(
+    tau: &Path,
+    layout: &TestnetLayout,
+    nodes: &[NodeKeys],
+    patience: Duration,
+) -> Result<Vec<RunningNode>, UpError> {
     let mut running: Vec<RunningNode> = Vec::new();
     let mut bootnodes: Vec<String> = Vec::new();
     for node in nodes {
         let port = process::free_port().map_err(ProcessError::from)?;
-        let spec = StartSpec { tau, layout, node, p2p_port: port, bootnodes: bootnodes.clone(), extra_args: vec![] };
+        let spec = StartSpec {
+            tau,
+            layout,
+            node,
+            p2p_port: port,
+            bootnodes: bootnodes.clone(),
+            extra_args: vec![],
+        };
         let pid = process::start(&spec)?;
         let (api, peer_id) = process::wait_for_api(layout, &node.name, patience)?;
         let p2p = format!("/ip4/127.0.0.1/tcp/{port}/p2p/{peer_id}");
@@ -48,7 +60,12 @@ pub fn height(node: &RunningNode) -> Option<u64> {
 }
 
 /// Waits until every node has committed at least `target`.
-pub fn wait_for_height(nodes: &[RunningNode], target: u64, patience: Duration, mut progress: impl FnMut(u64)) -> Result<(), UpError> {
+pub fn wait_for_height(
+    nodes: &[RunningNode],
+    target: u64,
+    patience: Duration,
+    mut progress: impl FnMut(u64),
+) -> Result<(), UpError> {
     let deadline = Instant::now() + patience;
     loop {
         let lowest = nodes.iter().map(|n| height(n).unwrap_or(0)).min().unwrap_or(0);

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use crate::layout::{NodeKeys, NodeRole, TestnetLayout};
 
-
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
     #[error("{0}")]
@@ -84,7 +83,11 @@ pub fn start(spec: &StartSpec) -> Result<u32, ProcessError> {
 }
 
 /// Waits for the node to publish its API address and peer id.
-pub fn wait_for_api(layout: &TestnetLayout, name: &str, patience: Duration) -> Result<(SocketAddr, String), ProcessError> {
+pub fn wait_for_api(
+    layout: &TestnetLayout,
+    name: &str,
+    patience: Duration,
+) -> Result<(SocketAddr, String), ProcessError> {
     let dir = layout.node_dir(name);
     let deadline = Instant::now() + patience;
     loop {
@@ -106,7 +109,8 @@ pub fn wait_for_api(layout: &TestnetLayout, name: &str, patience: Duration) -> R
 
 /// The pid recorded for a node, if its process still runs.
 pub fn running_pid(layout: &TestnetLayout, name: &str) -> Option<u32> {
-    let pid: u32 = fs::read_to_string(layout.node_dir(name).join("pid")).ok()?.trim().parse().ok()?;
+    let pid: u32 =
+        fs::read_to_string(layout.node_dir(name).join("pid")).ok()?.trim().parse().ok()?;
     is_alive(pid).then_some(pid)
 }
 
@@ -120,7 +124,12 @@ pub fn is_alive(pid: u32) -> bool {
 
 /// Sends a signal by name (`TERM`, `KILL`, `STOP`, `CONT`) with the system's `kill`.
 pub fn signal(pid: u32, sig: &str) -> std::io::Result<bool> {
-    Ok(Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).stderr(Stdio::null()).status()?.success())
+    Ok(Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .stderr(Stdio::null())
+        .status()?
+        .success())
 }
 
 /// SIGTERM, then SIGKILL after `grace`; returns once the process is gone.

@@ -43,11 +43,31 @@ impl Default for Metrics {
         registry.register("chain_height", "Height of the latest committed block", m.height.clone());
         registry.register("consensus_round", "Round of the height in progress", m.round.clone());
         registry.register("p2p_peers", "Connected peers", m.peers.clone());
-        registry.register("p2p_mesh_peers", "Gossipsub mesh peers summed over topics", m.mesh_peers.clone());
-        registry.register("mempool_transactions", "Transactions waiting in the mempool", m.mempool.clone());
-        registry.register("sync_best_seen_height", "Highest height seen from peers", m.best_seen.clone());
-        registry.register("consensus_is_validator", "1 if this node votes at the current height", m.is_validator.clone());
-        registry.register("api_transactions_submitted", "Transactions accepted through the API", m.submitted.clone());
+        registry.register(
+            "p2p_mesh_peers",
+            "Gossipsub mesh peers summed over topics",
+            m.mesh_peers.clone(),
+        );
+        registry.register(
+            "mempool_transactions",
+            "Transactions waiting in the mempool",
+            m.mempool.clone(),
+        );
+        registry.register(
+            "sync_best_seen_height",
+            "Highest height seen from peers",
+            m.best_seen.clone(),
+        );
+        registry.register(
+            "consensus_is_validator",
+            "1 if this node votes at the current height",
+            m.is_validator.clone(),
+        );
+        registry.register(
+            "api_transactions_submitted",
+            "Transactions accepted through the API",
+            m.submitted.clone(),
+        );
         Metrics { registry, ..m }
     }
 }

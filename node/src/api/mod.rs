@@ -27,7 +27,10 @@ pub struct ApiState {
 
 /// Binds the API and serves it until the task is dropped. Returns the bound address (port 0
 /// picks a free one).
-pub async fn serve(addr: SocketAddr, state: ApiState) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+pub async fn serve(
+    addr: SocketAddr,
+    state: ApiState,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let app = routes::router(state);

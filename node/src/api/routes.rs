@@ -75,7 +75,11 @@ async fn status(State(s): State<ApiState>) -> ApiResult {
 }
 
 fn block_json(s: &ApiState, height: Height) -> ApiResult {
-    let block = s.store.block(height).map_err(internal)?.ok_or_else(|| not_found(format!("no block at height {}", height.0)))?;
+    let block = s
+        .store
+        .block(height)
+        .map_err(internal)?
+        .ok_or_else(|| not_found(format!("no block at height {}", height.0)))?;
     let cert = s.store.certificate(height).map_err(internal)?;
     let app_hash = s.store.app_hash(height).map_err(internal)?;
     Ok(Json(json!({
@@ -109,7 +113,9 @@ async fn account(State(s): State<ApiState>, Path(address): Path<String>) -> ApiR
     let r = reader(&s)?;
     let acct = query::account(&r, &key).map_err(internal)?;
     let stakes = query::stakes_of(&r, &key).map_err(internal)?;
-    Ok(Json(json!({ "address": key, "balance": acct.balance, "nonce": acct.nonce, "stakes": stakes })))
+    Ok(Json(
+        json!({ "address": key, "balance": acct.balance, "nonce": acct.nonce, "stakes": stakes }),
+    ))
 }
 
 async fn subnets(State(s): State<ApiState>) -> ApiResult {
@@ -125,7 +131,9 @@ async fn subnets(State(s): State<ApiState>) -> ApiResult {
 
 async fn subnet(State(s): State<ApiState>, Path(netuid): Path<u16>) -> ApiResult {
     let r = reader(&s)?;
-    let info = query::subnet(&r, NetUid(netuid)).map_err(internal)?.ok_or_else(|| not_found(format!("no subnet {netuid}")))?;
+    let info = query::subnet(&r, NetUid(netuid))
+        .map_err(internal)?
+        .ok_or_else(|| not_found(format!("no subnet {netuid}")))?;
     Ok(Json(json!(info)))
 }
 

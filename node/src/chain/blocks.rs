@@ -17,7 +17,13 @@ pub struct Tip {
     pub certificate: Option<CommitCertificate>,
 }
 
-pub fn build(tip: &Tip, proposer: PublicKey, validators: &ValidatorSet, time_ms: u64, transactions: Vec<Transaction>) -> Block {
+pub fn build(
+    tip: &Tip,
+    proposer: PublicKey,
+    validators: &ValidatorSet,
+    time_ms: u64,
+    transactions: Vec<Transaction>,
+) -> Block {
     let last_commit = tip.certificate.clone();
     let header = BlockHeader {
         height: Height(tip.height.0 + 1),
@@ -38,7 +44,9 @@ pub enum BlockError {
     Height { expected: Height, got: Height },
     #[error("block does not build on our tip (prev_hash {got}, tip {expected})")]
     PrevHash { expected: Hash, got: Hash },
-    #[error("block's app hash {got} differs from ours {expected}: state diverged or proposer is faulty")]
+    #[error(
+        "block's app hash {got} differs from ours {expected}: state diverged or proposer is faulty"
+    )]
     AppHash { expected: Hash, got: Hash },
     #[error("block names validator set {got}, the height's set is {expected}")]
     ValidatorSet { expected: Hash, got: Hash },
@@ -81,11 +89,17 @@ pub fn check(
         return Err(BlockError::AppHash { expected: tip.app_hash, got: h.app_hash });
     }
     if h.validator_set_hash != validators.hash() {
-        return Err(BlockError::ValidatorSet { expected: validators.hash(), got: h.validator_set_hash });
+        return Err(BlockError::ValidatorSet {
+            expected: validators.hash(),
+            got: h.validator_set_hash,
+        });
     }
     block.check_shape()?;
     if block.transactions.len() > max_transactions {
-        return Err(BlockError::TooManyTransactions { count: block.transactions.len(), max: max_transactions });
+        return Err(BlockError::TooManyTransactions {
+            count: block.transactions.len(),
+            max: max_transactions,
+        });
     }
     match (&block.last_commit, tip.height) {
         (None, Height(0)) => {}

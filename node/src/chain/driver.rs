@@ -29,7 +29,9 @@ use super::ingress::{ChainCommand, ChainEvent, ChainHandle, ChainStatus, SubmitE
 use super::mempool::{Mempool, MempoolError};
 use super::state_reader::StoreReader;
 use super::sync::SyncState;
-use crate::p2p::{GossipMessage, InboundGossip, MessageAcceptance, NetworkEvent, NetworkHandle, TopicKind};
+use crate::p2p::{
+    GossipMessage, InboundGossip, MessageAcceptance, NetworkEvent, NetworkHandle, TopicKind,
+};
 
 /// Why the driver cannot go on. Each is fatal: continuing could sign or commit something wrong.
 #[derive(Debug, thiserror::Error)]
@@ -105,17 +107,22 @@ impl ChainDriver {
         store.init_genesis(&chain, cfg.genesis.hash(), &ws)?;
         let t = store.tip()?;
         let certificate = if t.height.0 > 0 { store.certificate(t.height)? } else { None };
-        let tip = Tip { height: t.height, block_hash: t.block_hash, app_hash: t.app_hash, certificate };
+        let tip =
+            Tip { height: t.height, block_hash: t.block_hash, app_hash: t.app_hash, certificate };
         let safety = match store.load_safety_record()? {
-            Some(bytes) => Some(SafetyRecord::from_bytes(&bytes).map_err(|e| ChainError::Safety(e.to_string()))?),
+            Some(bytes) => Some(
+                SafetyRecord::from_bytes(&bytes).map_err(|e| ChainError::Safety(e.to_string()))?,
+            ),
             None => None,
         };
         let verifier = Arc::new(CachingVerifier::new(16_384));
         let engine_cfg = EngineConfig::from_params(chain.clone(), &cfg.genesis.consensus);
         // A node that is not a validator still runs the engine: it follows decisions through
         // certificates and never signs (it is in no validator set).
-        let engine = Engine::new(engine_cfg, cfg.hotkey.clone(), safety).with_verifier(verifier.clone());
-        let (validators, previous_validators) = super::validator_sets::load(store.as_ref(), &cfg.genesis, tip.height)?;
+        let engine =
+            Engine::new(engine_cfg, cfg.hotkey.clone(), safety).with_verifier(verifier.clone());
+        let (validators, previous_validators) =
+            super::validator_sets::load(store.as_ref(), &cfg.genesis, tip.height)?;
         let (cmd_tx, commands) = mpsc::channel(4096);
         let (timers_tx, timers) = mpsc::channel(4096);
         let (events, _) = broadcast::channel(4096);
@@ -158,10 +165,7 @@ impl ChainDriver {
                     None => return Ok(()),
                 },
                 Some(t) = self.timers.recv() => self.on_timer(t).await?,
-                cmd = self.commands.recv() => match cmd {
-                    Some(c) => self.on_command(c).await?,
-                    None => {}
-                },
+                Some(c) = self.commands.recv() => self.on_command(c).await?,
                 _ = sync_tick.tick() => self.sync_tick().await,
             }
         }
@@ -177,7 +181,10 @@ impl ChainDriver {
         self.proposals.clear();
         self.executed.clear();
         self.pending_value = None;
-        Input::StartHeight { height: Height(self.tip.height.0 + 1), validators: self.validators.clone() }
+        Input::StartHeight {
+            height: Height(self.tip.height.0 + 1),
+            validators: self.validators.clone(),
+        }
     }
 
     /// Feeds one input and carries out its effects, and those of any inputs they produce.
@@ -239,14 +246,19 @@ impl ChainDriver {
                 return Ok(Some(Input::BlockVerdict { height, block_hash: block.hash(), valid }));
             }
             Effect::Decide { certificate, block } => {
-                let block = block.map(|b| *b).or_else(|| self.proposals.get(&certificate.block_hash).cloned());
+                let block = block
+                    .map(|b| *b)
+                    .or_else(|| self.proposals.get(&certificate.block_hash).cloned());
                 match block {
                     Some(block) => {
                         self.commit(block, certificate)?;
                         return Ok(Some(self.next_height_input()));
                     }
                     None => {
-                        info!(height = certificate.height.0, "decided a block we never received; fetching it");
+                        info!(
+                            height = certificate.height.0,
+                            "decided a block we never received; fetching it"
+                        );
                         self.sync.want(certificate.height);
                     }
                 }
@@ -255,7 +267,13 @@ impl ChainDriver {
                 warn!(offender = %evidence.offender(), "equivocation detected; submitting evidence");
                 let nonce = self.account_nonce(&self.hotkey.public());
                 let fee = self.genesis.economics.min_tx_fee;
-                let tx = Transaction::sign(&self.hotkey, &self.chain, nonce, fee, Payload::SubmitEvidence(*evidence));
+                let tx = Transaction::sign(
+                    &self.hotkey,
+                    &self.chain,
+                    nonce,
+                    fee,
+                    Payload::SubmitEvidence(*evidence),
+                );
                 match self.admit(tx) {
                     Ok((_, bytes)) => self.gossip_transaction(bytes).await,
                     Err(e) => warn!(error = %e, "evidence transaction not queued"),
@@ -322,7 +340,11 @@ impl ChainDriver {
 
     fn execute(&self, block: &Block) -> Result<BlockOutcome, ChainError> {
         let reader = self.reader()?;
-        let ctx = BlockContext { height: block.header.height, proposer: block.header.proposer, chain_id: self.chain.clone() };
+        let ctx = BlockContext {
+            height: block.header.height,
+            proposer: block.header.proposer,
+            chain_id: self.chain.clone(),
+        };
         let outcome = Ledger::execute_block(&reader, &ctx, &block.transactions);
         if let Some(e) = reader.take_error() {
             return Err(e.into());
@@ -331,14 +353,25 @@ impl ChainDriver {
     }
 
     /// Executes (or reuses the execution of) a decided block and commits it in one synced batch.
-    pub(super) fn commit(&mut self, block: Block, certificate: CommitCertificate) -> Result<(), ChainError> {
+    pub(super) fn commit(
+        &mut self,
+        block: Block,
+        certificate: CommitCertificate,
+    ) -> Result<(), ChainError> {
         let hash = block.hash();
         let outcome = match self.executed.remove(&hash) {
             Some(o) => o,
-            None => self.execute(&block).map_err(|e| ChainError::DecidedBlockInvalid(hash, e.to_string()))?,
+            None => self
+                .execute(&block)
+                .map_err(|e| ChainError::DecidedBlockInvalid(hash, e.to_string()))?,
         };
         let app_hash = next_app_hash(&self.tip.app_hash, &outcome.write_set);
-        let commit = BlockCommit { block: &block, certificate: &certificate, write_set: &outcome.write_set, app_hash };
+        let commit = BlockCommit {
+            block: &block,
+            certificate: &certificate,
+            write_set: &outcome.write_set,
+            app_hash,
+        };
         let t = self.store.commit_block(&commit)?;
         info!(height = t.height.0, hash = %hash, txs = block.transactions.len(), round = certificate.round.0, "block committed");
         let _ = self.events.send(ChainEvent::Block {
@@ -356,7 +389,12 @@ impl ChainDriver {
                 error: result.as_ref().err().map(|e| e.to_string()),
             });
         }
-        self.tip = Tip { height: t.height, block_hash: t.block_hash, app_hash: t.app_hash, certificate: Some(certificate) };
+        self.tip = Tip {
+            height: t.height,
+            block_hash: t.block_hash,
+            app_hash: t.app_hash,
+            certificate: Some(certificate),
+        };
         let store = self.store.clone();
         let reader = StoreReader::new(store.snapshot()?);
         self.mempool.prune(|k| nonce_in(&reader, k));
@@ -435,7 +473,7 @@ impl ChainDriver {
 
     async fn on_network(&mut self, ev: NetworkEvent) -> Result<(), ChainError> {
         match ev {
-            NetworkEvent::Gossip(g) => self.on_gossip(g).await,
+            NetworkEvent::Gossip(g) => self.on_gossip(*g).await,
             NetworkEvent::SyncRequest { peer, request, channel } => {
                 let response = super::sync::serve(self.store.as_ref(), request, self.tip.height);
                 debug!(%peer, from = request.from.0, blocks = response.blocks.len(), "serving sync");
@@ -479,7 +517,9 @@ impl ChainDriver {
                         return Ok(());
                     }
                     Err(reason) => {
-                        if let Ignored::Buffered { theirs, .. } | Ignored::TooFarAhead { theirs, .. } = &reason {
+                        if let Ignored::Buffered { theirs, .. }
+                        | Ignored::TooFarAhead { theirs, .. } = &reason
+                        {
                             self.sync.seen(*theirs);
                         }
                         acceptance_for(&reason)
@@ -490,7 +530,7 @@ impl ChainDriver {
                 Err(_) => MessageAcceptance::Reject,
                 Ok(()) => {
                     let nonce = self.account_nonce(&tx.body.signer);
-                    match self.mempool.insert(tx, nonce) {
+                    match self.mempool.insert(*tx, nonce) {
                         Ok(_) => {
                             self.propose_if_pending().await;
                             MessageAcceptance::Accept
@@ -522,7 +562,9 @@ impl ChainDriver {
                         warn!(%peer, reason, "bad sync response");
                         net.penalize(peer, reason).await;
                     }
-                    Err(SyncFailure::Local(e)) => error!(error = %e, "applying synced blocks failed"),
+                    Err(SyncFailure::Local(e)) => {
+                        error!(error = %e, "applying synced blocks failed")
+                    }
                 }
             }
             Ok(Err(e)) => debug!(%peer, error = %e, "sync request failed"),
@@ -532,21 +574,38 @@ impl ChainDriver {
 
     /// Applies consecutive certified blocks from a peer, each checked like a proposal plus its
     /// certificate, then restarts consensus at the new height.
-    async fn apply_synced(&mut self, blocks: Vec<protocol::wire::CertifiedBlock>) -> Result<usize, SyncFailure> {
+    async fn apply_synced(
+        &mut self,
+        blocks: Vec<protocol::wire::CertifiedBlock>,
+    ) -> Result<usize, SyncFailure> {
         let mut applied = 0;
         for cb in blocks {
             if cb.block.header.height.0 <= self.tip.height.0 {
                 continue;
             }
             let hash = cb.block.hash();
-            if cb.certificate.block_hash != hash || cb.certificate.height != cb.block.header.height {
+            if cb.certificate.block_hash != hash || cb.certificate.height != cb.block.header.height
+            {
                 return Err(SyncFailure::Peer("certificate does not match its block".into()));
             }
-            consensus::bft::verify_certificate(&cb.certificate, &self.validators, &self.chain, self.verifier.as_ref())
-                .map_err(|e| SyncFailure::Peer(format!("certificate: {e}")))?;
+            consensus::bft::verify_certificate(
+                &cb.certificate,
+                &self.validators,
+                &self.chain,
+                self.verifier.as_ref(),
+            )
+            .map_err(|e| SyncFailure::Peer(format!("certificate: {e}")))?;
             let max = self.genesis.consensus.max_block_transactions as usize;
-            blocks::check(&cb.block, &self.tip, &self.validators, self.previous_validators.as_ref(), &self.chain, max, self.verifier.as_ref())
-                .map_err(|e| SyncFailure::Peer(format!("block: {e}")))?;
+            blocks::check(
+                &cb.block,
+                &self.tip,
+                &self.validators,
+                self.previous_validators.as_ref(),
+                &self.chain,
+                max,
+                self.verifier.as_ref(),
+            )
+            .map_err(|e| SyncFailure::Peer(format!("block: {e}")))?;
             self.commit(cb.block, cb.certificate).map_err(SyncFailure::Local)?;
             applied += 1;
         }

@@ -53,7 +53,10 @@ impl ChainHandle {
     /// Checks and queues a signed transaction, and gossips it to the other nodes.
     pub async fn submit(&self, tx: Transaction) -> Result<Hash, SubmitError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(ChainCommand::Submit { tx: Box::new(tx), reply }).await.map_err(|_| SubmitError::Stopped)?;
+        self.tx
+            .send(ChainCommand::Submit { tx: Box::new(tx), reply })
+            .await
+            .map_err(|_| SubmitError::Stopped)?;
         rx.await.unwrap_or(Err(SubmitError::Stopped))
     }
 

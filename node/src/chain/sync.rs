@@ -18,7 +18,9 @@ pub fn serve(store: &dyn Store, request: SyncRequest, tip: Height) -> SyncRespon
     let last = request.to.0.min(tip.0).min(request.from.0.saturating_add(MAX_SYNC_BLOCKS - 1));
     let mut h = request.from.0.max(1);
     while h <= last {
-        let (Ok(Some(block)), Ok(Some(certificate))) = (store.block(Height(h)), store.certificate(Height(h))) else {
+        let (Ok(Some(block)), Ok(Some(certificate))) =
+            (store.block(Height(h)), store.certificate(Height(h)))
+        else {
             break;
         };
         let cb = CertifiedBlock { block, certificate };
@@ -91,8 +93,10 @@ impl SyncState {
         if !behind {
             self.idle_ticks = 0;
         }
-        let ahead: Vec<PeerId> = self.peers.iter().filter(|(_, t)| t.0 > tip.0).map(|(p, _)| *p).collect();
-        let candidates: Vec<PeerId> = if ahead.is_empty() { self.peers.keys().copied().collect() } else { ahead };
+        let ahead: Vec<PeerId> =
+            self.peers.iter().filter(|(_, t)| t.0 > tip.0).map(|(p, _)| *p).collect();
+        let candidates: Vec<PeerId> =
+            if ahead.is_empty() { self.peers.keys().copied().collect() } else { ahead };
         self.cursor = self.cursor.wrapping_add(1);
         let peer = candidates[self.cursor % candidates.len()];
         let from = Height(tip.0 + 1);

@@ -33,7 +33,11 @@ fn save(store: &dyn Store, saved: &Saved) -> Result<(), ChainError> {
 }
 
 /// The sets for `tip + 1` and for `tip` at start-up.
-pub fn load(store: &dyn Store, genesis: &Genesis, tip: Height) -> Result<(ValidatorSet, Option<ValidatorSet>), ChainError> {
+pub fn load(
+    store: &dyn Store,
+    genesis: &Genesis,
+    tip: Height,
+) -> Result<(ValidatorSet, Option<ValidatorSet>), ChainError> {
     let saved: Option<Saved> = match store.meta_get(META_KEY)? {
         Some(bytes) => Some(
             codec::decode_bounded(&bytes, "saved validator sets", MAX_LEN)
@@ -69,7 +73,11 @@ pub fn load(store: &dyn Store, genesis: &Genesis, tip: Height) -> Result<(Valida
 
 /// After `committed` is stored: the set for `committed + 1`, derived from the set that voted on
 /// `committed` and saved.
-pub fn advance(store: &dyn Store, current: &ValidatorSet, committed: Height) -> Result<ValidatorSet, ChainError> {
+pub fn advance(
+    store: &dyn Store,
+    current: &ValidatorSet,
+    committed: Height,
+) -> Result<ValidatorSet, ChainError> {
     let next = current.next(members(store, Height(committed.0 + 1))?)?;
     save(store, &(Height(committed.0 + 1), next.clone(), Some(current.clone())))?;
     Ok(next)

@@ -46,8 +46,7 @@ pub fn run() -> ExitCode {
 pub(crate) fn api_addr(url: &str) -> anyhow::Result<std::net::SocketAddr> {
     let rest = url.strip_prefix("http://").unwrap_or(url).trim_end_matches('/');
     use std::net::ToSocketAddrs;
-    rest.to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .ok_or_else(|| anyhow::anyhow!("`{url}` is not an API address such as http://127.0.0.1:8080"))
+    rest.to_socket_addrs().ok().and_then(|mut a| a.next()).ok_or_else(|| {
+        anyhow::anyhow!("`{url}` is not an API address such as http://127.0.0.1:8080")
+    })
 }

@@ -71,7 +71,10 @@ fn tau_binary() -> anyhow::Result<PathBuf> {
 
 fn prepare(args: &UpArgs) -> anyhow::Result<TestnetLayout> {
     if let Some(layout) = TestnetLayout::open(&args.dir) {
-        println!("Reusing the testnet in {} (remove it, or `tau testnet down --wipe`, for a fresh one)", args.dir.display());
+        println!(
+            "Reusing the testnet in {} (remove it, or `tau testnet down --wipe`, for a fresh one)",
+            args.dir.display()
+        );
         return Ok(layout);
     }
     let spec = TestnetSpec {
@@ -83,11 +86,17 @@ fn prepare(args: &UpArgs) -> anyhow::Result<TestnetLayout> {
         seed: args.seed,
     };
     let nodes = spec.node_keys()?;
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let now_ms =
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
     let genesis = spec.genesis(&nodes, now_ms)?;
     let layout = TestnetLayout::write(&args.dir, &genesis, &nodes)
         .with_context(|| format!("writing the testnet to {}", args.dir.display()))?;
-    println!("Prepared testnet `{}` in {} (genesis {})", genesis.chain_id, layout.dir.display(), genesis.hash());
+    println!(
+        "Prepared testnet `{}` in {} (genesis {})",
+        genesis.chain_id,
+        layout.dir.display(),
+        genesis.hash()
+    );
     Ok(layout)
 }
 
@@ -108,9 +117,17 @@ fn entries_to_keys(entries: &[NodeEntry]) -> Vec<NodeKeys> {
 fn up(args: UpArgs) -> anyhow::Result<()> {
     let layout = prepare(&args)?;
     let entries = layout.nodes()?;
-    let running: Vec<String> = entries.iter().filter(|e| process::running_pid(&layout, &e.name).is_some()).map(|e| e.name.clone()).collect();
+    let running: Vec<String> = entries
+        .iter()
+        .filter(|e| process::running_pid(&layout, &e.name).is_some())
+        .map(|e| e.name.clone())
+        .collect();
     if !running.is_empty() {
-        bail!("nodes already running in {}: {} (use `tau testnet down` first)", layout.dir.display(), running.join(", "));
+        bail!(
+            "nodes already running in {}: {} (use `tau testnet down` first)",
+            layout.dir.display(),
+            running.join(", ")
+        );
     }
     let tau = tau_binary()?;
     let keys = entries_to_keys(&entries);
@@ -148,7 +165,8 @@ fn print_table(nodes: &[RunningNode]) {
 }
 
 fn open(dir: &Path) -> anyhow::Result<TestnetLayout> {
-    TestnetLayout::open(dir).with_context(|| format!("{} holds no testnet (tau testnet up creates one)", dir.display()))
+    TestnetLayout::open(dir)
+        .with_context(|| format!("{} holds no testnet (tau testnet up creates one)", dir.display()))
 }
 
 fn down(args: DirArgs) -> anyhow::Result<()> {
@@ -170,23 +188,37 @@ fn status(args: DirArgs) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for e in layout.nodes()? {
         let dir = layout.node_dir(&e.name);
-        let api = std::fs::read_to_string(dir.join("api.addr")).ok().and_then(|s| s.trim().parse().ok());
+        let api =
+            std::fs::read_to_string(dir.join("api.addr")).ok().and_then(|s| s.trim().parse().ok());
         let alive = process::running_pid(&layout, &e.name).is_some();
         let st = match (alive, api) {
             (true, Some(a)) => http::get(a, "/status").ok(),
             _ => None,
         };
-        rows.push(serde_json::json!({ "name": e.name, "role": e.role, "running": alive, "status": st }));
+        rows.push(
+            serde_json::json!({ "name": e.name, "role": e.role, "running": alive, "status": st }),
+        );
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
-    println!("{:<14} {:<10} {:<8} {:<8} {:<6} {:<8}", "node", "role", "running", "height", "peers", "round");
+    println!(
+        "{:<14} {:<10} {:<8} {:<8} {:<6} {:<8}",
+        "node", "role", "running", "height", "peers", "round"
+    );
     for r in rows {
         let s = &r["status"];
         let f = |k: &str| s.get(k).map_or("-".to_string(), |v| v.to_string());
-        println!("{:<14} {:<10} {:<8} {:<8} {:<6} {:<8}", r["name"].as_str().unwrap_or(""), r["role"].as_str().unwrap_or(""), r["running"], f("height"), f("peers"), f("round"));
+        println!(
+            "{:<14} {:<10} {:<8} {:<8} {:<6} {:<8}",
+            r["name"].as_str().unwrap_or(""),
+            r["role"].as_str().unwrap_or(""),
+            r["running"],
+            f("height"),
+            f("peers"),
+            f("round")
+        );
     }
     Ok(())
 }

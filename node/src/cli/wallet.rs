@@ -512,7 +512,10 @@ fn needs_api(ctx: &Ctx, what: &str, a: ApiArgs, with_hotkeys: bool) -> anyhow::R
         targets.extend(keys.hotkeys.iter().map(|(n, pk)| (format!("hotkey {n}"), *pk)));
     }
     if targets.is_empty() {
-        bail!("wallet `{}` has no keys to query: create one with `tau wallet new-coldkey`", ctx.wallet);
+        bail!(
+            "wallet `{}` has no keys to query: create one with `tau wallet new-coldkey`",
+            ctx.wallet
+        );
     }
     let url = a.api.unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
     let addr = super::api_addr(&url)?;
@@ -529,8 +532,14 @@ fn needs_api(ctx: &Ctx, what: &str, a: ApiArgs, with_hotkeys: bool) -> anyhow::R
     }
     for r in &rows {
         let acct = &r["account"];
-        let balance = acct["balance"].as_u64().map(protocol::Rao).map_or("-".to_string(), |b| b.to_string());
-        println!("{:<16} {}  balance {}", r["key"].as_str().unwrap_or(""), r["address"].as_str().unwrap_or(""), balance);
+        let balance =
+            acct["balance"].as_u64().map(protocol::Rao).map_or("-".to_string(), |b| b.to_string());
+        println!(
+            "{:<16} {}  balance {}",
+            r["key"].as_str().unwrap_or(""),
+            r["address"].as_str().unwrap_or(""),
+            balance
+        );
         if let Some(stakes) = acct["stakes"].as_array() {
             for st in stakes {
                 println!("    stake {st}");

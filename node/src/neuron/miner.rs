@@ -96,7 +96,9 @@ impl MinerService {
         backend: Arc<dyn Backend>,
         policy: Arc<dyn CallerPolicy>,
     ) -> Self {
-        let admission = Admission::new(config.max_concurrent, config.max_waiting);
+        let limit =
+            backend.concurrency().map_or(config.max_concurrent, |c| c.min(config.max_concurrent));
+        let admission = Admission::new(limit, config.max_waiting);
         MinerService { config, codec, backend, policy, admission, counters: Counters::default() }
     }
 
@@ -131,7 +133,11 @@ impl MinerService {
     }
 
     /// Answers a request from a caller whose stake is already known.
-    pub async fn handle_as(&self, caller: CallerStake, request: InferenceRequest) -> InferenceResponse {
+    pub async fn handle_as(
+        &self,
+        caller: CallerStake,
+        request: InferenceRequest,
+    ) -> InferenceResponse {
         let arrived = Instant::now();
         let (status, payload) = self.decide(caller, &request, arrived).await;
         let counter = match status {
@@ -139,9 +145,9 @@ impl MinerService {
             InferenceStatus::Busy => &self.counters.busy,
             InferenceStatus::Timeout => &self.counters.timeout,
             InferenceStatus::Error => &self.counters.error,
-            InferenceStatus::Unregistered | InferenceStatus::WrongTask | InferenceStatus::BadRequest => {
-                &self.counters.refused
-            }
+            InferenceStatus::Unregistered
+            | InferenceStatus::WrongTask
+            | InferenceStatus::BadRequest => &self.counters.refused,
         };
         counter.fetch_add(1, Ordering::Relaxed);
         let server_time_us = u64::try_from(arrived.elapsed().as_micros()).unwrap_or(u64::MAX);

@@ -13,9 +13,9 @@
 
 use std::fmt;
 
+use protocol::NetUid;
 use protocol::codec::DecodeError;
 use protocol::wire::InferenceRequest;
-use protocol::NetUid;
 use rand::RngCore;
 use serde_json::Value;
 

@@ -26,7 +26,11 @@ pub struct WeightLimits {
 
 impl WeightLimits {
     pub fn new(hp: &SubnetHyperparameters, n: u16) -> Self {
-        WeightLimits { n, min_allowed_weights: hp.min_allowed_weights, max_weight_limit: hp.max_weight_limit }
+        WeightLimits {
+            n,
+            min_allowed_weights: hp.min_allowed_weights,
+            max_weight_limit: hp.max_weight_limit,
+        }
     }
 }
 
@@ -102,7 +106,12 @@ fn water_fill(earned: &[(u16, u64)], cap: u64) -> Vec<(u16, u16)> {
     loop {
         let n_capped = capped.iter().filter(|&&c| c).count() as u64;
         mass = u128::from(TOTAL - n_capped * cap);
-        merit = earned.iter().zip(&capped).filter(|(_, c)| !**c).map(|(e, _)| u128::from(e.1)).sum::<u128>();
+        merit = earned
+            .iter()
+            .zip(&capped)
+            .filter(|(_, c)| !**c)
+            .map(|(e, _)| u128::from(e.1))
+            .sum::<u128>();
         if merit == 0 {
             break;
         }
@@ -163,7 +172,8 @@ mod tests {
         let row = normalize(&[(1, 10), (2, 1)], &limits(5, 1, 21_845), Some(0)).unwrap();
         assert_eq!(row, vec![(1, 21_845), (2, 21_845), (3, 21_845)]);
         // Excess of a capped miner flows to the others by merit.
-        let row = normalize(&[(0, 100), (1, 2), (2, 1), (3, 1)], &limits(4, 0, 32_768), None).unwrap();
+        let row =
+            normalize(&[(0, 100), (1, 2), (2, 1), (3, 1)], &limits(4, 0, 32_768), None).unwrap();
         assert_eq!(row, vec![(0, 32_768), (1, 16_383), (2, 8_192), (3, 8_192)]);
         assert!(matches!(
             normalize(&[(0, 1)], &limits(2, 1, 16_384), None),

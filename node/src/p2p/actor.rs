@@ -233,11 +233,11 @@ impl NetworkActor {
                 info!(%address, "listening");
                 self.emit(NetworkEvent::Listening(address));
             }
-            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
-                if num_established.get() == 1 {
-                    debug!(peer = %peer_id, "connected");
-                    self.emit(NetworkEvent::PeerConnected(peer_id));
-                }
+            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. }
+                if num_established.get() == 1 =>
+            {
+                debug!(peer = %peer_id, "connected");
+                self.emit(NetworkEvent::PeerConnected(peer_id));
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 debug!(peer = %peer_id, ?cause, "disconnected");
@@ -284,22 +284,21 @@ impl NetworkActor {
             TopicKind::Consensus => {
                 codec::decode::<ConsensusMessage>(&message.data).map(GossipMessage::Consensus)
             }
-            TopicKind::Transactions => {
-                codec::decode::<Transaction>(&message.data).map(GossipMessage::Transaction)
-            }
+            TopicKind::Transactions => codec::decode::<Transaction>(&message.data)
+                .map(|t| GossipMessage::Transaction(Box::new(t))),
             TopicKind::Weights(_) => {
                 codec::decode::<WeightAnnouncement>(&message.data).map(GossipMessage::Weights)
             }
         };
         match decoded {
             Ok(message) => {
-                let delivered = self.emit(NetworkEvent::Gossip(InboundGossip {
+                let delivered = self.emit(NetworkEvent::Gossip(Box::new(InboundGossip {
                     id: id.clone(),
                     propagation_source: source,
                     topic,
                     size,
                     message,
-                }));
+                })));
                 if !delivered {
                     self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
                         &id,

@@ -17,7 +17,7 @@ use super::topics::TopicKind;
 #[derive(Clone, Debug)]
 pub enum GossipMessage {
     Consensus(ConsensusMessage),
-    Transaction(Transaction),
+    Transaction(Box<Transaction>),
     Weights(WeightAnnouncement),
 }
 
@@ -34,7 +34,7 @@ pub struct InboundGossip {
 
 #[derive(Debug)]
 pub enum NetworkEvent {
-    Gossip(InboundGossip),
+    Gossip(Box<InboundGossip>),
     SyncRequest {
         peer: PeerId,
         request: SyncRequest,

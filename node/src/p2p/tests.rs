@@ -60,10 +60,10 @@ async fn publish_until_seen(
         let _ = from.publish(topic, data.clone()).await;
         let until = Instant::now() + Duration::from_millis(500);
         while let Ok(Some(ev)) = tokio::time::timeout_at(until, to.recv()).await {
-            if let NetworkEvent::Gossip(g) = ev {
-                if want(&g) {
-                    return g;
-                }
+            if let NetworkEvent::Gossip(g) = ev
+                && want(&g)
+            {
+                return *g;
             }
         }
     }
@@ -83,7 +83,7 @@ async fn gossip_sync_and_garbage_between_two_nodes() {
         &mut b_events,
         TopicKind::Transactions,
         codec::encode(&tx),
-        |g| matches!(&g.message, GossipMessage::Transaction(t) if *t == tx),
+        |g| matches!(&g.message, GossipMessage::Transaction(t) if **t == tx),
     )
     .await;
     assert_eq!(g.propagation_source, a_peer);

@@ -33,8 +33,9 @@
 //! The deadline is enforced here: a program that has not replied in time is killed and restarted
 //! on the next request (its late reply would put the stream out of step). So is one that replies
 //! garbage (not JSON, wrong `id`, invalid response, line too long) or exits. An `error` reply is
-//! in step and keeps the program running. Requests are answered one at a time: one program, one
-//! stream.
+//! in step and keeps the program running. A request abandoned mid-way (the miner gave up first)
+//! kills the program at once. Requests are answered one at a time — one program, one stream — so
+//! the backend reports a concurrency of 1 and the miner orders the waiting requests by stake.
 
 use std::process::Stdio;
 use std::sync::Arc;
@@ -44,7 +45,7 @@ use futures::future::BoxFuture;
 use protocol::wire::InferenceRequest;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 use tokio::time::{Instant, timeout_at};
 
 use super::{Backend, BackendError, json};
@@ -63,7 +64,10 @@ pub struct ExecConfig {
 }
 
 impl ExecConfig {
-    pub fn new(program: impl Into<String>, args: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn new(
+        program: impl Into<String>,
+        args: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         ExecConfig {
             program: program.into(),
             args: args.into_iter().map(Into::into).collect(),
@@ -80,12 +84,28 @@ struct Running {
     stdout: BufReader<ChildStdout>,
 }
 
-#[derive(Default)]
-struct State {
-    running: Option<Running>,
-    /// A request was written and its reply not yet read: if still set when the next request
-    /// comes, the previous one was abandoned mid-way and the stream is out of step.
-    in_flight: bool,
+/// The program's slot: `None` until started, and again after it is killed.
+type State = Option<Running>;
+
+/// One request's hold on the program. Unless marked in step after a good reply, dropping it
+/// kills the program: on an error, a timeout, or when the request is abandoned mid-exchange (its
+/// future dropped), since a late reply would put the stream out of step.
+struct Exchange<'a> {
+    state: MutexGuard<'a, State>,
+    program: &'a str,
+    in_step: bool,
+}
+
+impl Drop for Exchange<'_> {
+    fn drop(&mut self) {
+        if !self.in_step && self.state.take().is_some() {
+            tracing::warn!(
+                program = %self.program,
+                "exec backend failed, timed out or was abandoned mid-request; killed it, it \
+                 restarts on the next request"
+            );
+        }
+    }
 }
 
 pub struct ExecBackend {
@@ -102,7 +122,7 @@ impl ExecBackend {
         ExecBackend {
             config,
             codec,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(None),
             next_id: AtomicU64::new(1),
             starts: AtomicU64::new(0),
         }
@@ -132,13 +152,6 @@ impl ExecBackend {
         Ok(Running { _child: child, stdin, stdout: BufReader::new(stdout) })
     }
 
-    fn kill(&self, state: &mut State, why: &str) {
-        if state.running.take().is_some() {
-            tracing::warn!(program = %self.config.program, %why, "killing exec backend; it restarts on the next request");
-        }
-        state.in_flight = false;
-    }
-
     async fn answer_inner(
         &self,
         request: &InferenceRequest,
@@ -147,34 +160,21 @@ impl ExecBackend {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut line = json::request_json(&*self.codec, id, request, deadline)?;
         line.push(b'\n');
-        let mut state = timeout_at(deadline, self.state.lock())
-            .await
-            .map_err(|_| BackendError::Timeout)?;
-        if state.in_flight {
-            self.kill(&mut state, "a previous request was abandoned mid-way");
-        }
-        if state.running.is_none() {
-            state.running = Some(self.spawn()?);
-        }
-        state.in_flight = true;
-        let max = self.config.max_line_bytes;
-        let running = state.running.as_mut().expect("started above");
-        let reply = match timeout_at(deadline, exchange(running, &line, max)).await {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(e)) => {
-                self.kill(&mut state, &e.to_string());
-                return Err(e);
-            }
-            Err(_) => {
-                self.kill(&mut state, "deadline passed");
-                return Err(BackendError::Timeout);
-            }
+        let state =
+            timeout_at(deadline, self.state.lock()).await.map_err(|_| BackendError::Timeout)?;
+        let mut held = Exchange { state, program: &self.config.program, in_step: false };
+        let running = match &mut *held.state {
+            Some(running) => running,
+            empty => empty.insert(self.spawn()?),
         };
-        state.in_flight = false;
+        let max = self.config.max_line_bytes;
+        let reply = match timeout_at(deadline, exchange(running, &line, max)).await {
+            Ok(reply) => reply?,
+            Err(_) => return Err(BackendError::Timeout),
+        };
         let result = json::parse_reply(&*self.codec, id, &reply, true);
-        if let Err(BackendError::Garbage(e)) = &result {
-            self.kill(&mut state, e);
-        }
+        // An `error` reply is in step; garbage is not.
+        held.in_step = !matches!(result, Err(BackendError::Garbage(_)));
         result
     }
 }
@@ -208,5 +208,9 @@ impl Backend for ExecBackend {
 
     fn describe(&self) -> String {
         format!("exec {} {}", self.config.program, self.config.args.join(" "))
+    }
+
+    fn concurrency(&self) -> Option<usize> {
+        Some(1)
     }
 }

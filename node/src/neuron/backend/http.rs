@@ -26,7 +26,9 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub enum HttpConfigError {
     #[error("invalid backend URL {0:?}: {1}")]
     BadUrl(String, String),
-    #[error("backend URL {0:?} must start with http:// (TLS is not supported; put a local proxy in front)")]
+    #[error(
+        "backend URL {0:?} must start with http:// (TLS is not supported; put a local proxy in front)"
+    )]
     NotHttp(String),
 }
 
@@ -40,10 +42,9 @@ pub struct HttpBackend {
 
 impl HttpBackend {
     pub fn new(url: &str, codec: Arc<dyn AnyCodec>) -> Result<Self, HttpConfigError> {
-        let uri: Uri =
-            url.parse().map_err(|e: hyper::http::uri::InvalidUri| {
-                HttpConfigError::BadUrl(url.to_string(), e.to_string())
-            })?;
+        let uri: Uri = url.parse().map_err(|e: hyper::http::uri::InvalidUri| {
+            HttpConfigError::BadUrl(url.to_string(), e.to_string())
+        })?;
         if uri.scheme_str() != Some("http") || uri.host().is_none() {
             return Err(HttpConfigError::NotHttp(url.to_string()));
         }

@@ -20,8 +20,9 @@ pub(super) fn request_json(
     if request.task != codec.name() {
         return Err(BackendError::WrongTask(request.task.clone()));
     }
-    let inner =
-        codec.request_json(&request.payload).map_err(|e| BackendError::BadRequest(e.to_string()))?;
+    let inner = codec
+        .request_json(&request.payload)
+        .map_err(|e| BackendError::BadRequest(e.to_string()))?;
     let remaining = deadline.saturating_duration_since(Instant::now());
     let envelope = json!({
         "id": id,
@@ -46,7 +47,9 @@ pub(super) fn parse_reply(
     match value.get("id").map(Value::as_u64) {
         Some(Some(got)) if got == id => {}
         Some(got) => return Err(garbage(format!("reply for id {got:?}, expected {id}"))),
-        None if id_required => return Err(garbage(format!("reply without \"id\" (expected {id})"))),
+        None if id_required => {
+            return Err(garbage(format!("reply without \"id\" (expected {id})")));
+        }
         None => {}
     }
     if let Some(error) = value.get("error") {

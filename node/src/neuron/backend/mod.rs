@@ -50,4 +50,10 @@ pub trait Backend: Send + Sync {
 
     /// A one-line description for logs and status.
     fn describe(&self) -> String;
+
+    /// Most requests the backend can usefully work on at once, if limited. The miner admits no
+    /// more, so the rest wait in its stake-ordered queue rather than in the backend.
+    fn concurrency(&self) -> Option<usize> {
+        None
+    }
 }

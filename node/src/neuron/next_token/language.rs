@@ -158,10 +158,10 @@ impl MarkovLanguage {
         let mut next = vec![0.0; n];
         for _ in 0..20_000 {
             next.iter_mut().for_each(|x| *x = 0.0);
-            for s in 0..n {
+            for (s, &weight) in pi.iter().enumerate() {
                 let base = self.follow[s] as usize * b;
                 for (j, p) in self.probs(s).enumerate() {
-                    next[base + j] += pi[s] * p;
+                    next[base + j] += weight * p;
                 }
             }
             let mut diff = 0.0;
@@ -183,11 +183,11 @@ impl MarkovLanguage {
         let mut rate = 0.0;
         // joint[t·b + j]: P(previous word t, next word follow[t·b + j]).
         let mut joint = vec![0.0; n];
-        for s in 0..n {
+        for (s, &weight) in pi.iter().enumerate() {
             let base = self.follow[s] as usize * b;
             for (j, p) in self.probs(s).enumerate() {
-                rate += pi[s] * plogp(p);
-                joint[base + j] += pi[s] * p;
+                rate += weight * plogp(p);
+                joint[base + j] += weight * p;
             }
         }
         let mut order1 = 0.0;

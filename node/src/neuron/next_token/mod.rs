@@ -150,13 +150,14 @@ impl Task for NextToken {
     fn query(&self, rng: &mut dyn RngCore) -> (NextTokenRequest, NextTokenTruth) {
         let n = self.config.context_len;
         let mut words = self.source.sample(rng, n + 1);
-        // A source shorter than the window (a tiny corpus) still yields a valid query.
+        // A source shorter than the window (a tiny or empty corpus) still yields a valid query.
         if words.len() < 2 {
             words.resize(2, 0);
         }
-        let vocab = self.source.vocab();
-        let next = words.pop().map(|w| vocab.word(w).to_string()).unwrap_or_default();
-        let context = words.iter().map(|&w| vocab.word(w).to_string()).collect();
+        let vocab = self.source.vocab().words();
+        let word = |id: u32| vocab.get(id as usize).map_or("_", String::as_str).to_string();
+        let next = words.pop().map(word).unwrap_or_default();
+        let context = words.into_iter().map(word).collect();
         let k = self.config.k;
         (NextTokenRequest { context, k }, NextTokenTruth { next, k })
     }

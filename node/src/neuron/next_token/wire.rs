@@ -193,7 +193,10 @@ mod tests {
         let r = request();
         assert_eq!(decode_request(&encode_request(&r)).unwrap(), r);
         let a = NextTokenResponse {
-            top: vec![Candidate { token: "ba".into(), prob: 7 }, Candidate { token: "x".into(), prob: PROB_ONE }],
+            top: vec![
+                Candidate { token: "ba".into(), prob: 7 },
+                Candidate { token: "x".into(), prob: PROB_ONE },
+            ],
         };
         assert_eq!(decode_response(&encode_response(&a)).unwrap(), a);
         assert_eq!(response_from_json(&response_to_json(&a)).unwrap(), a);
@@ -224,7 +227,12 @@ mod tests {
         ] {
             assert!(decode_response(&encode_response(&bad)).is_err(), "{bad:?}");
         }
-        for bad in [json!({}), json!({"top": 3}), json!({"top": [{"token": "a", "p": 1.5}]}), json!({"top": [{"token": "a"}]})] {
+        for bad in [
+            json!({}),
+            json!({"top": 3}),
+            json!({"top": [{"token": "a", "p": 1.5}]}),
+            json!({"top": [{"token": "a"}]}),
+        ] {
             assert!(response_from_json(&bad).is_err(), "{bad}");
         }
     }

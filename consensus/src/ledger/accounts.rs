@@ -1,7 +1,7 @@
 //! Balances, nonces, transfers and the supply totals.
 //!
 //! No existential minimum: an account with zero balance and nonce zero is deleted, and one with a
-//! nonce is kept forever so its nonce can never be replayed (DECISIONS.md).
+//! nonce is kept forever so its nonce can never be replayed (ADR 006).
 
 use protocol::{PublicKey, Rao};
 

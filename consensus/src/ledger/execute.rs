@@ -33,7 +33,7 @@ pub struct Env {
 #[derive(Clone, Debug)]
 pub struct BlockContext {
     pub height: Height,
-    /// Informational: fees are burned, not paid to the proposer (DECISIONS.md).
+    /// Informational: fees are burned, not paid to the proposer (ADR 006).
     pub proposer: PublicKey,
     pub chain_id: ChainId,
 }

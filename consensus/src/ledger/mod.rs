@@ -6,7 +6,7 @@
 //! arithmetic. [`Ledger::genesis`] builds the first state; [`Ledger::execute_block`] runs one block
 //! (see `execute.rs` for the pipeline and the transaction envelope rule); [`query`] serves the API.
 //! Formulas follow shared/economics.md (cited by section); where tau differs from subtensor,
-//! `DECISIONS.md` in this folder says how and why.
+//! docs/adr/006-ledger-departures-from-subtensor.md says how and why.
 
 mod accounts;
 mod emission;

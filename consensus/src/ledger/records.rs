@@ -38,7 +38,7 @@ pub struct Totals {
     /// τ minted by block emission since genesis.
     pub minted: Rao,
     /// `genesis + minted`: what the emission schedule reads (economics.md §2). Burning never
-    /// lowers it: tau burns, it does not recycle (DECISIONS.md).
+    /// lowers it: tau burns, it does not recycle (ADR 006).
     pub issuance: Rao,
     /// τ destroyed by registration burns and slashing.
     pub burned: Rao,
@@ -52,7 +52,7 @@ pub struct Totals {
 }
 record!(Totals, "totals", 256);
 
-/// A balance and the signer's next nonce. No existential minimum (DECISIONS.md).
+/// A balance and the signer's next nonce. No existential minimum (ADR 006).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub balance: Rao,

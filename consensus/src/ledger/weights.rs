@@ -121,7 +121,7 @@ fn setter(
 }
 
 /// `SetWeights` (commit-reveal off). The version key is accepted as is: tau has no
-/// `WeightsVersionKey` hyperparameter (DECISIONS.md).
+/// `WeightsVersionKey` hyperparameter (ADR 006).
 pub fn set_weights(
     st: &mut Overlay,
     env: &Env,

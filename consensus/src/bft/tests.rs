@@ -483,7 +483,7 @@ fn arb_input(keys: Vec<Keypair>) -> impl Strategy<Value = Input> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
     /// Arbitrary input sequences, with restarts from the last persisted record (`None`), never
     /// panic, never make the validator sign two different messages for one (height, round,
     /// step), and never let its own message out before a record holding it was persisted.

@@ -251,7 +251,15 @@ impl ChainDriver {
                     .or_else(|| self.proposals.get(&certificate.block_hash).cloned());
                 match block {
                     Some(block) => {
+                        let announce = ConsensusMessage::Commit(certificate.clone());
                         self.commit(block, certificate)?;
+                        // The engine leaves this to the host: a certificate on gossip lets a
+                        // laggard decide the height without waiting for a sync round trip.
+                        if let Err(e) =
+                            self.net.publish(TopicKind::Consensus, codec::encode(&announce)).await
+                        {
+                            debug!(error = %e, "commit certificate not gossiped");
+                        }
                         return Ok(Some(self.next_height_input()));
                     }
                     None => {

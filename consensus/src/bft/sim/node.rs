@@ -19,6 +19,8 @@ use super::scenario::Behaviour;
 pub struct Decided {
     pub cert: CommitCertificate,
     pub block: Option<Block>,
+    /// Simulated time of the decision.
+    pub at_ms: u64,
 }
 
 /// What survives a crash.

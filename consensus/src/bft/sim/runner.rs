@@ -26,6 +26,9 @@ const MAX_EVENTS: u64 = 5_000_000;
 const SYNC_BATCH: usize = 16;
 /// A peer gets the same sync reply at most this often.
 const SYNC_INTERVAL_MS: u64 = 200;
+/// Old-height messages this soon after our decision are the stragglers of that height (late
+/// precommits), not a peer that is stuck: they get no sync reply.
+const SYNC_GRACE_MS: u64 = 200;
 
 /// What one run did.
 #[derive(Clone, Debug)]
@@ -338,7 +341,7 @@ impl<'a> Sim<'a> {
                     self.crash(i, down, false);
                     return;
                 }
-                let block = self.build_block(i, height.0, false);
+                let block = self.build_block(i, height.0);
                 self.feed(i, Input::ValueReady { height, round, block }, None);
             }
             Effect::ValidateBlock { height, block, .. } => {
@@ -358,10 +361,9 @@ impl<'a> Sim<'a> {
                     &h.to_le_bytes(),
                     hash.as_bytes(),
                 ]);
-                self.nodes[i]
-                    .disk
-                    .chain
-                    .push(Decided { cert: certificate, block: block.map(|b| *b) });
+                let decided =
+                    Decided { cert: certificate, block: block.map(|b| *b), at_ms: self.now };
+                self.nodes[i].disk.chain.push(decided);
                 if self.honest[i] {
                     let valid = self.validity(h, hash);
                     self.checker.on_decide(i, h, hash, valid, self.now);
@@ -397,10 +399,11 @@ impl<'a> Sim<'a> {
         check_block(block, height, prev, set_hash)
     }
 
-    fn build_block(&mut self, i: usize, height: u64, force_distinct: bool) -> Block {
+    fn build_block(&mut self, i: usize, height: u64) -> Block {
         let (_, set_hash) = self.set(height);
         let node = &mut self.nodes[i];
-        let nonce = node.rng.next_u64() ^ u64::from(force_distinct);
+        // A fresh nonce per block: twins and split proposals never build equal blocks.
+        let nonce = node.rng.next_u64();
         let invalid = node.behaviour == Behaviour::InvalidProposer;
         let prev = node.disk.chain.last().map(|d| &d.cert);
         make_block(&node.key, height, prev, set_hash, self.now, nonce, invalid)
@@ -446,7 +449,7 @@ impl<'a> Sim<'a> {
                 }
             }
             (Behaviour::SplitProposer, ConsensusMessage::Proposal(p)) => {
-                let block = self.build_block(i, p.body.height.0, true);
+                let block = self.build_block(i, p.body.height.0);
                 let key = self.nodes[i].key.clone();
                 let other =
                     Proposal::sign(&key, &self.chain, p.body.round, p.body.pol_round, block);
@@ -486,7 +489,9 @@ impl<'a> Sim<'a> {
     /// Answers a peer stuck at `height` with the certificates (and blocks) from there on.
     fn sync_reply(&mut self, i: usize, peer: usize, height: u64) {
         let last = self.nodes[i].sync_sent.get(&(peer, height)).copied();
-        if last.is_some_and(|t| self.now < t + SYNC_INTERVAL_MS) || height == 0 {
+        let decided_at = self.nodes[i].disk.chain.get((height as usize).wrapping_sub(1));
+        let fresh = decided_at.is_none_or(|d| self.now < d.at_ms + SYNC_GRACE_MS);
+        if fresh || last.is_some_and(|t| self.now < t + SYNC_INTERVAL_MS) {
             return;
         }
         self.nodes[i].sync_sent.insert((peer, height), self.now);

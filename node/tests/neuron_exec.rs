@@ -45,6 +45,18 @@ async fn a_stuck_child_times_out_and_is_restarted() {
 }
 
 #[tokio::test]
+async fn an_abandoned_request_kills_the_child() {
+    let backend = sh("while read l; do sleep 5; done");
+    // The caller gives up first: the backend's future is dropped mid-exchange.
+    let req = request();
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(100), backend.answer(&req, in_ms(10_000)));
+    assert!(gave_up.await.is_err());
+    assert_eq!(backend.answer(&request(), in_ms(100)).await, Err(BackendError::Timeout));
+    assert_eq!(backend.starts(), 2);
+}
+
+#[tokio::test]
 async fn garbage_and_long_lines_restart_the_child_but_error_replies_do_not() {
     let garbage = sh("while read l; do echo garbage; done");
     assert!(matches!(

@@ -60,3 +60,58 @@ fn order_and_training_size_rank_the_models() {
     // The best model is close to the floor; nothing beats it by more than sampling noise.
     assert!(losses[0] + 50_000 > rate, "{} below the entropy rate {rate}", losses[0]);
 }
+
+/// A validator's pipeline without the network: score each miner's answers, average per UID,
+/// turn merits into weights. Weights follow quality; garbage and silence earn nothing.
+#[test]
+fn validator_weights_follow_quality() {
+    use node::neuron::{ScoreBook, WeightLimits, normalize};
+    use protocol::{PublicKey, Uid};
+
+    let lang = Arc::new(MarkovLanguage::new(LanguageConfig::default()).unwrap());
+    let task = NextToken::new(lang.clone(), NextTokenConfig::default());
+    let configs =
+        [(Some(2usize), 200_000usize), (Some(2), 20_000), (Some(1), 200_000), (Some(2), 2_000)];
+    let mut miners: Vec<Option<NgramBackend>> = configs
+        .iter()
+        .enumerate()
+        .map(|(i, &(order, n))| {
+            let model = NgramModel::train_on(lang.as_ref(), order.unwrap(), n, 7 + i as u64);
+            Some(NgramBackend::new(Arc::new(model.unwrap())))
+        })
+        .collect();
+    miners.push(Some(NgramBackend::new(Arc::new(
+        NgramModel::uniform(lang.vocab().clone()).unwrap(),
+    ))));
+    // UID 5 answers garbage, UID 6 never answers.
+    miners.push(None);
+    miners.push(None);
+
+    let mut book = ScoreBook::new(50_000);
+    let mut rng = ChaCha8Rng::seed_from_u64(0xabc);
+    for _round in 0..300 {
+        let (request, truth) = task.make_request(NetUid(1), 1_000, &mut rng);
+        for (uid, miner) in miners.iter().enumerate() {
+            let payload = match (uid, miner) {
+                (_, Some(m)) => Some(m.answer_now(&request).unwrap()),
+                (5, None) => Some(b"\x05garbage".to_vec()),
+                _ => None,
+            };
+            let loss = task.judge(&truth, payload.as_deref());
+            book.observe(Uid(uid as u16), PublicKey([uid as u8; 32]), loss);
+        }
+    }
+    let merits = book.merits(task.scorer());
+    let limits = WeightLimits { n: 8, min_allowed_weights: 1, max_weight_limit: u16::MAX };
+    let row = normalize(&merits, &limits, Some(7)).unwrap();
+    let weight = |uid: u16| row.iter().find(|r| r.0 == uid).map_or(0, |r| r.1);
+    for (uid, s) in book.iter() {
+        println!(
+            "uid {uid}: mean loss {:.3} nats, weight {}",
+            s.mean().0 as f64 / 1e6,
+            weight(uid.0)
+        );
+    }
+    assert!((0..5).all(|u| weight(u) > weight(u + 1)), "weights follow quality: {row:?}");
+    assert_eq!((weight(5), weight(6)), (0, 0), "garbage and silence earn nothing");
+}

@@ -189,7 +189,22 @@ mod tests {
         assert_eq!(normalize(&[(9, 5)], &limits(4, 1, u16::MAX), None), Err(WeightError::NoMerit));
     }
 
+    #[test]
+    fn the_first_merit_of_a_repeated_uid_counts() {
+        assert_eq!(
+            normalize(&[(9, 0), (9, 1)], &limits(10, 0, u16::MAX), None),
+            Err(WeightError::NoMerit)
+        );
+        assert_eq!(
+            normalize(&[(9, 1), (9, 0)], &limits(10, 0, u16::MAX), None),
+            Ok(vec![(9, 65_535)])
+        );
+    }
+
     proptest! {
+        // Failures are pinned as unit tests above rather than in a regressions file.
+        #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
+
         #[test]
         fn rows_obey_the_ledger_rules(
             merits in prop::collection::vec((0u16..80, prop_oneof![Just(0u64), 0u64..1_000, any::<u64>()]), 0..40),
@@ -199,6 +214,15 @@ mod tests {
             exclude in prop::option::of(0u16..80),
         ) {
             let l = limits(n, min, cap);
+            // Of a repeated UID, the first merit counts.
+            let mut firsts: Vec<(u16, u64)> = Vec::new();
+            for &(u, m) in &merits {
+                if !firsts.iter().any(|f| f.0 == u) {
+                    firsts.push((u, m));
+                }
+            }
+            let valid: Vec<_> =
+                firsts.into_iter().filter(|&(u, _)| u < n && Some(u) != exclude).collect();
             match normalize(&merits, &l, exclude) {
                 Ok(row) => {
                     let sum: u64 = row.iter().map(|&(_, w)| u64::from(w)).sum();
@@ -211,11 +235,6 @@ mod tests {
                     prop_assert!(row.iter().all(|&(u, w)| Some(u) != exclude || w == 0));
                     // More merit never means less weight.
                     let weight = |u: u16| row.iter().find(|r| r.0 == u).map_or(0, |r| r.1);
-                    let mut firsts: Vec<(u16, u64)> = Vec::new();
-                    for &(u, m) in &merits {
-                        if !firsts.iter().any(|f| f.0 == u) { firsts.push((u, m)); }
-                    }
-                    let valid: Vec<_> = firsts.into_iter().filter(|&(u, _)| u < n && Some(u) != exclude).collect();
                     for a in &valid {
                         for b in &valid {
                             if a.1 > b.1 { prop_assert!(weight(a.0) >= weight(b.0), "{a:?} {b:?} {row:?}"); }
@@ -223,7 +242,7 @@ mod tests {
                     }
                 }
                 Err(WeightError::NoMerit) => {
-                    prop_assert!(!merits.iter().any(|&(u, m)| m > 0 && u < n && Some(u) != exclude));
+                    prop_assert!(!valid.iter().any(|&(_, m)| m > 0));
                 }
                 Err(WeightError::TooFewUids { need, have }) => prop_assert!(need > have),
             }

@@ -158,10 +158,11 @@ impl ExecBackend {
         deadline: Instant,
     ) -> Result<Vec<u8>, BackendError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut line = json::request_json(&*self.codec, id, request, deadline)?;
-        line.push(b'\n');
         let state =
             timeout_at(deadline, self.state.lock()).await.map_err(|_| BackendError::Timeout)?;
+        // Built once the program is ours, so `deadline_ms` is what it really has left.
+        let mut line = json::request_json(&*self.codec, id, request, deadline)?;
+        line.push(b'\n');
         let mut held = Exchange { state, program: &self.config.program, in_step: false };
         let running = match &mut *held.state {
             Some(running) => running,

@@ -31,12 +31,19 @@ fn finality_latency_four_validators() {
     let nodes = orchestrate::start_all(tau, &layout, &keys, Duration::from_secs(60)).unwrap();
     orchestrate::wait_for_height(&nodes, 3, Duration::from_secs(60), |_| {}).unwrap();
 
-    let rounds: u64 = std::env::var("BENCH_TRANSFERS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let rounds: u64 =
+        std::env::var("BENCH_TRANSFERS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     let sender = &keys[0].coldkey;
     let to = Keypair::from_seed(&[99; 32]).public();
     let mut latencies = Vec::new();
     for nonce in 0..rounds {
-        let tx = Transaction::sign(sender, &genesis.chain_id, nonce, Rao(0), Payload::Transfer { to, amount: Rao(1) });
+        let tx = Transaction::sign(
+            sender,
+            &genesis.chain_id,
+            nonce,
+            Rao(0),
+            Payload::Transfer { to, amount: Rao(1) },
+        );
         let body = serde_json::to_value(&tx).unwrap();
         let start = Instant::now();
         http::post(nodes[(nonce % 4) as usize].api, "/transactions", &body).unwrap();
@@ -45,7 +52,9 @@ fn finality_latency_four_validators() {
         while !done.iter().all(|d| *d) {
             for (i, n) in nodes.iter().enumerate() {
                 if !done[i] {
-                    let b = http::get(n.api, &format!("/accounts/{to}")).ok().and_then(|v| v["balance"].as_u64());
+                    let b = http::get(n.api, &format!("/accounts/{to}"))
+                        .ok()
+                        .and_then(|v| v["balance"].as_u64());
                     done[i] = b == Some(want);
                 }
             }

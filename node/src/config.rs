@@ -33,7 +33,7 @@ const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 #[serde(default, deny_unknown_fields)]
 pub struct NodeConfig {
     pub role: Role,
-    /// Holds the RocksDB store, the hotkey (unless `hotkey` says otherwise) and captures.
+    /// Holds the RocksDB store and the hotkey (unless `hotkey` says otherwise).
     pub data_dir: PathBuf,
     pub genesis: PathBuf,
     /// File with the hex ed25519 secret of the node's hotkey (its libp2p identity).
@@ -46,8 +46,6 @@ pub struct NodeConfig {
     pub log_format: LogFormat,
     /// tracing env-filter directives, e.g. `info,node::p2p=debug`.
     pub log_filter: String,
-    /// Directory for gossip capture (JSON lines), off when unset.
-    pub capture: Option<PathBuf>,
 }
 
 impl Default for NodeConfig {
@@ -66,7 +64,6 @@ impl Default for NodeConfig {
             api: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log_format: LogFormat::Text,
             log_filter: "info".to_string(),
-            capture: None,
         }
     }
 }

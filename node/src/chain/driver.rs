@@ -52,7 +52,7 @@ pub enum ChainError {
 pub struct ChainConfig {
     pub genesis: Genesis,
     pub hotkey: Keypair,
-    /// Vote when the hotkey is in the validator set.
+    /// Vote when the hotkey is in the validator set; otherwise only follow.
     pub validator: bool,
     pub mempool_capacity: usize,
 }
@@ -117,10 +117,16 @@ impl ChainDriver {
         };
         let verifier = Arc::new(CachingVerifier::new(16_384));
         let engine_cfg = EngineConfig::from_params(chain.clone(), &cfg.genesis.consensus);
-        // A node that is not a validator still runs the engine: it follows decisions through
-        // certificates and never signs (it is in no validator set).
-        let engine =
-            Engine::new(engine_cfg, cfg.hotkey.clone(), safety).with_verifier(verifier.clone());
+        // A node not run as a validator still runs the engine to follow decisions, under a key
+        // derived from its hotkey that is in no validator set, so it can never sign a vote even
+        // if its hotkey is a validator's (that validator's own node must be the only signer).
+        let signer = if cfg.validator {
+            cfg.hotkey.clone()
+        } else {
+            let secret = cfg.hotkey.secret_bytes();
+            Keypair::from_seed(&blake3::derive_key("tau follower engine key v1", &secret))
+        };
+        let engine = Engine::new(engine_cfg, signer, safety).with_verifier(verifier.clone());
         let (validators, previous_validators) =
             super::validator_sets::load(store.as_ref(), &cfg.genesis, tip.height)?;
         let (cmd_tx, commands) = mpsc::channel(4096);
@@ -437,7 +443,7 @@ impl ChainDriver {
                     block_hash: self.tip.block_hash,
                     app_hash: self.tip.app_hash,
                     round: self.engine.round().map(|r| r.0),
-                    is_validator: self.validators.contains(&self.hotkey.public()),
+                    is_validator: self.validators.contains(&self.engine.public_key()),
                     syncing: self.sync.is_behind(self.tip.height),
                     best_seen_height: self.sync.best_seen(),
                     mempool: self.mempool.len(),

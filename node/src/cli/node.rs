@@ -40,9 +40,6 @@ pub struct NodeArgs {
     /// tracing filter, e.g. `info,node::chain=debug` (RUST_LOG wins when set).
     #[arg(long, env = "TAU_LOG")]
     log_filter: Option<String>,
-    /// Write every gossip message seen to JSON lines in this directory.
-    #[arg(long)]
-    capture: Option<PathBuf>,
 }
 
 impl NodeArgs {
@@ -78,9 +75,6 @@ impl NodeArgs {
         }
         if let Some(v) = self.log_filter {
             c.log_filter = v;
-        }
-        if self.capture.is_some() {
-            c.capture = self.capture;
         }
         Ok(c)
     }

@@ -144,7 +144,11 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
     .with_context(|| format!("see the logs under {}", layout.dir.display()))?;
     println!();
     print_table(&nodes);
-    println!("\nStop with: tau testnet down --dir {}", layout.dir.display());
+    println!(
+        "\nStatus: tau testnet status --dir {0}   Stop: tau testnet down --dir {0}\n\
+         (from a source checkout: scripts/testnet.sh status | down)",
+        layout.dir.display()
+    );
     Ok(())
 }
 

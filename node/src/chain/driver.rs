@@ -335,6 +335,7 @@ impl ChainDriver {
             &self.chain,
             max,
             self.verifier.as_ref(),
+            |tx| self.mempool.contains(&tx.hash()),
         ) {
             warn!(height = block.header.height.0, %hash, error = %e, "rejecting proposed block");
             return false;
@@ -618,6 +619,7 @@ impl ChainDriver {
                 &self.chain,
                 max,
                 self.verifier.as_ref(),
+                |tx| self.mempool.contains(&tx.hash()),
             )
             .map_err(|e| SyncFailure::Peer(format!("block: {e}")))?;
             self.commit(cb.block, cb.certificate).map_err(SyncFailure::Local)?;

@@ -1,5 +1,6 @@
 //! Sustained transfers per second with four validator processes on loopback: 200 funded senders
-//! submit 50 transfers each (10,000 in all) to the four APIs from four threads; the figure is
+//! submit 50 transfers each (10,000 in all) to the four APIs from four threads, one per request
+//! (or `BENCH_BATCH` per `POST /transactions/batch`); the figure is
 //! transfers divided by the time until every node has executed the last of them.
 //! A measurement, not a test: ignored in the suite, it prints its figures.
 //!
@@ -15,6 +16,9 @@ use testnet::{TestnetLayout, TestnetSpec, http, orchestrate};
 
 const SENDERS: usize = 200;
 const PER_SENDER: u64 = 50;
+/// Transfers per request: 1 uses `POST /transactions`; more use `POST /transactions/batch`
+/// (`BENCH_BATCH=250`). Known issue (issue #6): with batches the mempools fill to ~8,000 and the
+/// validators stall at round 0 of the next height; the per-request default does not.
 
 #[test]
 #[ignore = "measurement; run explicitly"]
@@ -60,6 +64,8 @@ fn sustained_transfers_four_validators() {
         }
     }
     let total = SENDERS as u64 * PER_SENDER;
+    let per_request: usize =
+        std::env::var("BENCH_BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let start = Instant::now();
     let handles: Vec<_> = batches
         .into_iter()
@@ -68,9 +74,24 @@ fn sustained_transfers_four_validators() {
             let api = nodes[i].api;
             std::thread::spawn(move || {
                 let mut rejected = 0u64;
-                for body in batch {
-                    if http::post(api, "/transactions", &body).is_err() {
-                        rejected += 1;
+                if per_request == 1 {
+                    for body in batch {
+                        if http::post(api, "/transactions", &body).is_err() {
+                            rejected += 1;
+                        }
+                    }
+                    return rejected;
+                }
+                for chunk in batch.chunks(per_request) {
+                    let body = serde_json::Value::Array(chunk.to_vec());
+                    match http::post(api, "/transactions/batch", &body) {
+                        Ok(results) => {
+                            let refused = results.as_array().map_or(chunk.len(), |r| {
+                                r.iter().filter(|x| x.get("error").is_some()).count()
+                            });
+                            rejected += refused as u64;
+                        }
+                        Err(_) => rejected += chunk.len() as u64,
                     }
                 }
                 rejected
@@ -80,7 +101,7 @@ fn sustained_transfers_four_validators() {
     let rejected: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
     let submitted = start.elapsed();
     let want = total - rejected;
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let done = nodes.iter().all(|n| {
             http::get(n.api, &format!("/accounts/{to}")).ok().and_then(|v| v["balance"].as_u64())
@@ -89,7 +110,29 @@ fn sustained_transfers_four_validators() {
         if done {
             break;
         }
-        assert!(Instant::now() < deadline, "transfers never all final");
+        if Instant::now() > deadline {
+            for n in &nodes {
+                let st = http::get(n.api, "/status").ok();
+                let bal =
+                    http::get(n.api, &format!("/accounts/{to}")).ok().map(|v| v["balance"].clone());
+                eprintln!(
+                    "{}: status round {:?} height {:?} mempool {:?} balance {bal:?}",
+                    n.name,
+                    st.as_ref().map(|v| v["round"].clone()),
+                    st.as_ref().map(|v| v["height"].clone()),
+                    st.as_ref().map(|v| v["mempool"].clone())
+                );
+                let log = std::fs::read_to_string(&n.log).unwrap_or_default();
+                let tail: Vec<&str> = log
+                    .lines()
+                    .rev()
+                    .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+                    .take(5)
+                    .collect();
+                eprintln!("{}: last warnings {tail:#?}", n.name);
+            }
+            panic!("transfers never all final");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
     let elapsed = start.elapsed();

@@ -31,6 +31,10 @@ pub fn router(state: ApiState) -> Router {
         .route("/subnets/{netuid}/metagraph", get(metagraph))
         .route("/validators", get(validators))
         .route("/transactions", post(submit))
+        .route(
+            "/transactions/batch",
+            post(submit_batch).layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
         .route("/events", get(events))
         .route("/metrics", get(super::metrics::render))
         .with_state(state)
@@ -154,6 +158,29 @@ async fn submit(State(s): State<ApiState>, Json(tx): Json<Transaction>) -> ApiRe
         Ok(hash) => Ok(Json(json!({ "hash": hash }))),
         Err(e) => Err(ApiError(StatusCode::BAD_REQUEST, e.to_string())),
     }
+}
+
+/// Many signed transactions at once (at most `MAX_BATCH`); one result per transaction, in order.
+async fn submit_batch(State(s): State<ApiState>, Json(txs): Json<Vec<Transaction>>) -> ApiResult {
+    if txs.len() > crate::chain::MAX_BATCH {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "{} transactions; a batch holds at most {}",
+                txs.len(),
+                crate::chain::MAX_BATCH
+            ),
+        ));
+    }
+    let results = s.chain.submit_batch(txs).await.map_err(internal)?;
+    let out: Vec<Value> = results
+        .into_iter()
+        .map(|r| match r {
+            Ok(hash) => json!({ "hash": hash }),
+            Err(e) => json!({ "error": e.to_string() }),
+        })
+        .collect();
+    Ok(Json(json!(out)))
 }
 
 async fn events(State(s): State<ApiState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {

@@ -66,16 +66,22 @@ pub enum BlockError {
     TooManyTransactions { count: usize, max: usize },
 }
 
+/// The fixed inputs of block checks.
+pub struct CheckRules<'a> {
+    pub chain: &'a ChainId,
+    pub max_transactions: usize,
+    pub verifier: &'a dyn SignatureVerifier,
+}
+
 /// Everything about a proposed block that does not need the ledger. `previous_validators` is the
-/// set that signed `tip`'s certificate.
+/// set that signed `tip`'s certificate; `already_verified` names transactions whose signature was
+/// checked before (the mempool's).
 pub fn check(
     block: &Block,
     tip: &Tip,
     validators: &ValidatorSet,
     previous_validators: Option<&ValidatorSet>,
-    chain: &ChainId,
-    max_transactions: usize,
-    verifier: &dyn SignatureVerifier,
+    rules: &CheckRules<'_>,
     already_verified: impl Fn(&Transaction) -> bool,
 ) -> Result<(), BlockError> {
     let h = &block.header;
@@ -96,6 +102,7 @@ pub fn check(
         });
     }
     block.check_shape()?;
+    let (chain, max_transactions) = (rules.chain, rules.max_transactions);
     if block.transactions.len() > max_transactions {
         return Err(BlockError::TooManyTransactions {
             count: block.transactions.len(),
@@ -111,7 +118,7 @@ pub fn check(
                 return Err(BlockError::LastCommitMismatch);
             }
             if let Some(prev) = previous_validators {
-                verify_certificate(cert, prev, chain, verifier)?;
+                verify_certificate(cert, prev, chain, rules.verifier)?;
             }
         }
     }

@@ -332,9 +332,11 @@ impl ChainDriver {
             &self.tip,
             &self.validators,
             self.previous_validators.as_ref(),
-            &self.chain,
-            max,
-            self.verifier.as_ref(),
+            &blocks::CheckRules {
+                chain: &self.chain,
+                max_transactions: max,
+                verifier: self.verifier.as_ref(),
+            },
             |tx| self.mempool.contains(&tx.hash()),
         ) {
             warn!(height = block.header.height.0, %hash, error = %e, "rejecting proposed block");
@@ -437,6 +439,21 @@ impl ChainDriver {
             ChainCommand::Submit { tx, reply } => {
                 let r = self.submit(*tx).await;
                 let _ = reply.send(r);
+            }
+            ChainCommand::SubmitBatch { txs, reply } => {
+                let mut results = Vec::with_capacity(txs.len());
+                let mut gossip = Vec::new();
+                for tx in txs {
+                    results.push(self.admit(tx).map(|(hash, bytes)| {
+                        gossip.push(bytes);
+                        hash
+                    }));
+                }
+                for bytes in gossip {
+                    self.gossip_transaction(bytes).await;
+                }
+                self.propose_if_pending().await;
+                let _ = reply.send(results);
             }
             ChainCommand::Status { reply } => {
                 let _ = reply.send(ChainStatus {
@@ -616,9 +633,11 @@ impl ChainDriver {
                 &self.tip,
                 &self.validators,
                 self.previous_validators.as_ref(),
-                &self.chain,
-                max,
-                self.verifier.as_ref(),
+                &blocks::CheckRules {
+                    chain: &self.chain,
+                    max_transactions: max,
+                    verifier: self.verifier.as_ref(),
+                },
                 |tx| self.mempool.contains(&tx.hash()),
             )
             .map_err(|e| SyncFailure::Peer(format!("block: {e}")))?;

@@ -40,8 +40,12 @@ pub enum SubmitError {
 
 pub(super) enum ChainCommand {
     Submit { tx: Box<Transaction>, reply: oneshot::Sender<Result<Hash, SubmitError>> },
+    SubmitBatch { txs: Vec<Transaction>, reply: oneshot::Sender<Vec<Result<Hash, SubmitError>>> },
     Status { reply: oneshot::Sender<ChainStatus> },
 }
+
+/// Most transactions one batch submission may carry.
+pub const MAX_BATCH: usize = 5_000;
 
 #[derive(Clone)]
 pub struct ChainHandle {
@@ -58,6 +62,19 @@ impl ChainHandle {
             .await
             .map_err(|_| SubmitError::Stopped)?;
         rx.await.unwrap_or(Err(SubmitError::Stopped))
+    }
+
+    /// Submits many transactions in one round trip to the driver; one result per transaction.
+    pub async fn submit_batch(
+        &self,
+        txs: Vec<Transaction>,
+    ) -> Result<Vec<Result<Hash, SubmitError>>, SubmitError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(ChainCommand::SubmitBatch { txs, reply })
+            .await
+            .map_err(|_| SubmitError::Stopped)?;
+        rx.await.map_err(|_| SubmitError::Stopped)
     }
 
     pub async fn status(&self) -> Option<ChainStatus> {

@@ -10,5 +10,5 @@ mod sync;
 mod validator_sets;
 
 pub use driver::{ChainConfig, ChainDriver, ChainError};
-pub use ingress::{ChainEvent, ChainHandle, ChainStatus, SubmitError};
+pub use ingress::{ChainEvent, ChainHandle, ChainStatus, MAX_BATCH, SubmitError};
 pub use state_reader::StoreReader;

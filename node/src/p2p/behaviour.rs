@@ -55,6 +55,12 @@ impl Behaviour {
             .message_id_fn(message_id)
             .validate_messages()
             .heartbeat_interval(Duration::from_millis(700))
+            // The BFT engine re-sends identical (deterministically signed) messages when a round
+            // stalls; with content ids a 60 s duplicate window would swallow every re-send. 5 s
+            // still outlasts the gossip history (3 heartbeats), so IHAVE/IWANT cannot loop.
+            .duplicate_cache_time(Duration::from_secs(5))
+            // Bursts of transactions must not push votes out of a full per-peer queue.
+            .connection_handler_queue_len(20_000)
             .max_transmit_size(TopicKind::Consensus.max_message_size());
         let mut topics = vec![TopicKind::Consensus, TopicKind::Transactions];
         topics.extend(cfg.subnets.iter().map(|n| TopicKind::Weights(*n)));

@@ -33,6 +33,15 @@ use crate::p2p::{
     GossipMessage, InboundGossip, MessageAcceptance, NetworkEvent, NetworkHandle, TopicKind,
 };
 
+/// How long one outbound sync request may take before it counts as failed.
+const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The outcome of an outbound sync request, delivered back to the driver's loop.
+pub(super) struct SyncReply {
+    peer: libp2p::PeerId,
+    result: Result<protocol::wire::SyncResponse, String>,
+}
+
 /// Why the driver cannot go on. Each is fatal: continuing could sign or commit something wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
@@ -82,6 +91,13 @@ pub struct ChainDriver {
     /// A proposal we owe, waiting for transactions or the block time.
     pending_value: Option<(Height, Round)>,
     sync: SyncState,
+    /// Outbound sync requests run on their own tasks and answer here: the driver must never
+    /// await a peer, since that peer's driver serves our request from its own loop (two nodes
+    /// probing each other would each wait out the timeout while the other's request queues).
+    sync_replies_tx: mpsc::Sender<SyncReply>,
+    sync_replies: mpsc::Receiver<SyncReply>,
+    /// Whether a sync request is outstanding (one at a time).
+    sync_in_flight: bool,
     commands: mpsc::Receiver<ChainCommand>,
     network: mpsc::Receiver<NetworkEvent>,
     timers_tx: mpsc::Sender<Timer>,
@@ -131,6 +147,7 @@ impl ChainDriver {
             super::validator_sets::load(store.as_ref(), &cfg.genesis, tip.height)?;
         let (cmd_tx, commands) = mpsc::channel(4096);
         let (timers_tx, timers) = mpsc::channel(4096);
+        let (sync_replies_tx, sync_replies) = mpsc::channel(4);
         let (events, _) = broadcast::channel(4096);
         let handle = ChainHandle { tx: cmd_tx, events: events.clone() };
         let min_fee = cfg.genesis.economics.min_tx_fee;
@@ -150,6 +167,9 @@ impl ChainDriver {
             executed: BTreeMap::new(),
             pending_value: None,
             sync: SyncState::default(),
+            sync_replies_tx,
+            sync_replies,
+            sync_in_flight: false,
             commands,
             network,
             timers_tx,
@@ -172,7 +192,8 @@ impl ChainDriver {
                 },
                 Some(t) = self.timers.recv() => self.on_timer(t).await?,
                 Some(c) = self.commands.recv() => self.on_command(c).await?,
-                _ = sync_tick.tick() => self.sync_tick().await,
+                Some(r) = self.sync_replies.recv() => self.on_sync_reply(r).await,
+                _ = sync_tick.tick() => self.sync_tick(),
             }
         }
     }
@@ -581,26 +602,48 @@ impl ChainDriver {
         Ok(())
     }
 
-    async fn sync_tick(&mut self) {
+    /// Sends the sync request this tick calls for, if any, on its own task: the reply comes
+    /// back through `sync_replies` while the loop goes on serving peers, timers and the API.
+    fn sync_tick(&mut self) {
+        if self.sync_in_flight {
+            return;
+        }
         let Some((peer, request)) = self.sync.next_request(self.tip.height) else { return };
+        self.sync_in_flight = true;
         let net = self.net.clone();
-        match tokio::time::timeout(Duration::from_secs(5), net.sync(peer, request)).await {
-            Ok(Ok(response)) => {
-                self.sync.peer_tip(peer, response.tip);
-                match self.apply_synced(response.blocks).await {
-                    Ok(0) => {}
-                    Ok(n) => info!(blocks = n, height = self.tip.height.0, "synced"),
-                    Err(SyncFailure::Peer(reason)) => {
-                        warn!(%peer, reason, "bad sync response");
-                        net.penalize(peer, reason).await;
-                    }
-                    Err(SyncFailure::Local(e)) => {
-                        error!(error = %e, "applying synced blocks failed")
-                    }
-                }
+        let replies = self.sync_replies_tx.clone();
+        tokio::spawn(async move {
+            let result =
+                match tokio::time::timeout(SYNC_REQUEST_TIMEOUT, net.sync(peer, request)).await {
+                    Ok(Ok(response)) => Ok(response),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err("timed out".to_string()),
+                };
+            let _ = replies.send(SyncReply { peer, result }).await;
+        });
+    }
+
+    async fn on_sync_reply(&mut self, reply: SyncReply) {
+        self.sync_in_flight = false;
+        let SyncReply { peer, result } = reply;
+        let response = match result {
+            Ok(response) => response,
+            Err(e) => {
+                debug!(%peer, error = %e, "sync request failed");
+                return;
             }
-            Ok(Err(e)) => debug!(%peer, error = %e, "sync request failed"),
-            Err(_) => debug!(%peer, "sync request timed out"),
+        };
+        self.sync.peer_tip(peer, response.tip);
+        match self.apply_synced(response.blocks).await {
+            Ok(0) => {}
+            Ok(n) => info!(blocks = n, height = self.tip.height.0, "synced"),
+            Err(SyncFailure::Peer(reason)) => {
+                warn!(%peer, reason, "bad sync response");
+                self.net.penalize(peer, reason).await;
+            }
+            Err(SyncFailure::Local(e)) => {
+                error!(error = %e, "applying synced blocks failed")
+            }
         }
     }
 
@@ -669,5 +712,55 @@ fn acceptance_for(reason: &Ignored) -> MessageAcceptance {
         | Ignored::InvalidPolRound { .. }
         | Ignored::InvalidCertificate(_) => MessageAcceptance::Reject,
         _ => MessageAcceptance::Ignore,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::p2p::PeerId;
+    use testnet::TestnetSpec;
+
+    /// Regression (issue #6): an idle driver probes a peer by sync; it used to await the reply in
+    /// its own loop for up to 5 s, so under load every node sat in its probe while the peer's
+    /// request to it queued, and consensus stalled for good. The loop must stay responsive.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unanswered_sync_request_does_not_block_the_driver() {
+        let spec = TestnetSpec {
+            chain_id: ChainId::new("tau-sync-test").unwrap(),
+            validators: 1,
+            miners: 0,
+            subnets: 0,
+            block_time_ms: 200,
+            seed: Some(3),
+        };
+        let keys = spec.node_keys().unwrap();
+        let genesis = spec.genesis(&keys, 0).unwrap();
+        // A follower of a validator that never shows up: the tip never moves, so it probes.
+        let cfg = ChainConfig {
+            genesis,
+            hotkey: keys[0].hotkey.clone(),
+            validator: false,
+            mempool_capacity: 16,
+        };
+        let (net, mut sync_requests) = NetworkHandle::unanswering();
+        let (events, network) = mpsc::channel(16);
+        let store: Arc<dyn Store> = Arc::new(storage::MemoryStore::new());
+        let (driver, chain) = ChainDriver::new(cfg, store, net, network).unwrap();
+        let task = tokio::spawn(driver.run());
+        events.send(NetworkEvent::PeerConnected(PeerId::random())).await.unwrap();
+
+        let probe = tokio::time::timeout(Duration::from_secs(10), sync_requests.recv()).await;
+        assert!(matches!(probe, Ok(Some(_))), "an idle driver probes its peer");
+        // The request is outstanding and will never be answered; the driver still serves.
+        for _ in 0..3 {
+            let status = tokio::time::timeout(Duration::from_millis(1000), chain.status()).await;
+            assert!(
+                matches!(status, Ok(Some(_))),
+                "the driver is blocked on its own outbound sync request"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        task.abort();
     }
 }

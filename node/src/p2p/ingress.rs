@@ -125,6 +125,32 @@ pub struct NetworkHandle {
     pub(super) tx: mpsc::Sender<Command>,
 }
 
+#[cfg(test)]
+impl NetworkHandle {
+    /// A handle to a network that never answers a sync request: each request's peer is
+    /// reported on the returned channel and its reply is held open for good. Publishes fail.
+    pub(crate) fn unanswering() -> (NetworkHandle, mpsc::UnboundedReceiver<PeerId>) {
+        let (tx, mut commands) = mpsc::channel(1024);
+        let (seen_tx, seen) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Some(c) = commands.recv().await {
+                match c {
+                    Command::Publish { reply, .. } => {
+                        let _ = reply.send(Err(PublishError::Failed("no network".into())));
+                    }
+                    Command::Sync { peer, reply, .. } => {
+                        held.push(reply);
+                        let _ = seen_tx.send(peer);
+                    }
+                    _ => {}
+                }
+            }
+        });
+        (NetworkHandle { tx }, seen)
+    }
+}
+
 impl NetworkHandle {
     async fn send(&self, c: Command) -> bool {
         self.tx.send(c).await.is_ok()

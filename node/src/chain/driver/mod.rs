@@ -3,6 +3,8 @@
 //! order: the safety record is persisted (synced) before any vote it covers is broadcast, and a
 //! decided block is executed and committed atomically before the next height starts.
 
+mod catch_up;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -347,19 +349,7 @@ impl ChainDriver {
     /// the decision.
     fn validate(&mut self, block: &Block) -> bool {
         let hash = block.hash();
-        let max = self.genesis.consensus.max_block_transactions as usize;
-        if let Err(e) = blocks::check(
-            block,
-            &self.tip,
-            &self.validators,
-            self.previous_validators.as_ref(),
-            &blocks::CheckRules {
-                chain: &self.chain,
-                max_transactions: max,
-                verifier: self.verifier.as_ref(),
-            },
-            |tx| self.mempool.contains(&tx.hash()),
-        ) {
+        if let Err(e) = self.check_block(block) {
             warn!(height = block.header.height.0, %hash, error = %e, "rejecting proposed block");
             return false;
         }
@@ -374,6 +364,23 @@ impl ChainDriver {
                 false
             }
         }
+    }
+
+    /// Header, body and signature checks of a block meant to follow the tip.
+    pub(super) fn check_block(&self, block: &Block) -> Result<(), blocks::BlockError> {
+        let rules = blocks::CheckRules {
+            chain: &self.chain,
+            max_transactions: self.genesis.consensus.max_block_transactions as usize,
+            verifier: self.verifier.as_ref(),
+        };
+        blocks::check(
+            block,
+            &self.tip,
+            &self.validators,
+            self.previous_validators.as_ref(),
+            &rules,
+            |tx| self.mempool.contains(&tx.hash()),
+        )
     }
 
     fn execute(&self, block: &Block) -> Result<BlockOutcome, ChainError> {
@@ -601,102 +608,6 @@ impl ChainDriver {
         self.net.validate(id, propagation_source, acceptance).await;
         Ok(())
     }
-
-    /// Sends the sync request this tick calls for, if any, on its own task: the reply comes
-    /// back through `sync_replies` while the loop goes on serving peers, timers and the API.
-    fn sync_tick(&mut self) {
-        if self.sync_in_flight {
-            return;
-        }
-        let Some((peer, request)) = self.sync.next_request(self.tip.height) else { return };
-        self.sync_in_flight = true;
-        let net = self.net.clone();
-        let replies = self.sync_replies_tx.clone();
-        tokio::spawn(async move {
-            let result =
-                match tokio::time::timeout(SYNC_REQUEST_TIMEOUT, net.sync(peer, request)).await {
-                    Ok(Ok(response)) => Ok(response),
-                    Ok(Err(e)) => Err(e.to_string()),
-                    Err(_) => Err("timed out".to_string()),
-                };
-            let _ = replies.send(SyncReply { peer, result }).await;
-        });
-    }
-
-    async fn on_sync_reply(&mut self, reply: SyncReply) {
-        self.sync_in_flight = false;
-        let SyncReply { peer, result } = reply;
-        let response = match result {
-            Ok(response) => response,
-            Err(e) => {
-                debug!(%peer, error = %e, "sync request failed");
-                return;
-            }
-        };
-        self.sync.peer_tip(peer, response.tip);
-        match self.apply_synced(response.blocks).await {
-            Ok(0) => {}
-            Ok(n) => info!(blocks = n, height = self.tip.height.0, "synced"),
-            Err(SyncFailure::Peer(reason)) => {
-                warn!(%peer, reason, "bad sync response");
-                self.net.penalize(peer, reason).await;
-            }
-            Err(SyncFailure::Local(e)) => {
-                error!(error = %e, "applying synced blocks failed")
-            }
-        }
-    }
-
-    /// Applies consecutive certified blocks from a peer, each checked like a proposal plus its
-    /// certificate, then restarts consensus at the new height.
-    async fn apply_synced(
-        &mut self,
-        blocks: Vec<protocol::wire::CertifiedBlock>,
-    ) -> Result<usize, SyncFailure> {
-        let mut applied = 0;
-        for cb in blocks {
-            if cb.block.header.height.0 <= self.tip.height.0 {
-                continue;
-            }
-            let hash = cb.block.hash();
-            if cb.certificate.block_hash != hash || cb.certificate.height != cb.block.header.height
-            {
-                return Err(SyncFailure::Peer("certificate does not match its block".into()));
-            }
-            consensus::bft::verify_certificate(
-                &cb.certificate,
-                &self.validators,
-                &self.chain,
-                self.verifier.as_ref(),
-            )
-            .map_err(|e| SyncFailure::Peer(format!("certificate: {e}")))?;
-            let max = self.genesis.consensus.max_block_transactions as usize;
-            blocks::check(
-                &cb.block,
-                &self.tip,
-                &self.validators,
-                self.previous_validators.as_ref(),
-                &blocks::CheckRules {
-                    chain: &self.chain,
-                    max_transactions: max,
-                    verifier: self.verifier.as_ref(),
-                },
-                |tx| self.mempool.contains(&tx.hash()),
-            )
-            .map_err(|e| SyncFailure::Peer(format!("block: {e}")))?;
-            self.commit(cb.block, cb.certificate).map_err(SyncFailure::Local)?;
-            applied += 1;
-        }
-        if applied > 0 {
-            self.start_height().await.map_err(SyncFailure::Local)?;
-        }
-        Ok(applied)
-    }
-}
-
-enum SyncFailure {
-    Peer(String),
-    Local(ChainError),
 }
 
 fn nonce_in(reader: &StoreReader<'_>, who: &protocol::PublicKey) -> u64 {
@@ -716,51 +627,4 @@ fn acceptance_for(reason: &Ignored) -> MessageAcceptance {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::p2p::PeerId;
-    use testnet::TestnetSpec;
-
-    /// Regression (issue #6): an idle driver probes a peer by sync; it used to await the reply in
-    /// its own loop for up to 5 s, so under load every node sat in its probe while the peer's
-    /// request to it queued, and consensus stalled for good. The loop must stay responsive.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn an_unanswered_sync_request_does_not_block_the_driver() {
-        let spec = TestnetSpec {
-            chain_id: ChainId::new("tau-sync-test").unwrap(),
-            validators: 1,
-            miners: 0,
-            subnets: 0,
-            block_time_ms: 200,
-            seed: Some(3),
-        };
-        let keys = spec.node_keys().unwrap();
-        let genesis = spec.genesis(&keys, 0).unwrap();
-        // A follower of a validator that never shows up: the tip never moves, so it probes.
-        let cfg = ChainConfig {
-            genesis,
-            hotkey: keys[0].hotkey.clone(),
-            validator: false,
-            mempool_capacity: 16,
-        };
-        let (net, mut sync_requests) = NetworkHandle::unanswering();
-        let (events, network) = mpsc::channel(16);
-        let store: Arc<dyn Store> = Arc::new(storage::MemoryStore::new());
-        let (driver, chain) = ChainDriver::new(cfg, store, net, network).unwrap();
-        let task = tokio::spawn(driver.run());
-        events.send(NetworkEvent::PeerConnected(PeerId::random())).await.unwrap();
-
-        let probe = tokio::time::timeout(Duration::from_secs(10), sync_requests.recv()).await;
-        assert!(matches!(probe, Ok(Some(_))), "an idle driver probes its peer");
-        // The request is outstanding and will never be answered; the driver still serves.
-        for _ in 0..3 {
-            let status = tokio::time::timeout(Duration::from_millis(1000), chain.status()).await;
-            assert!(
-                matches!(status, Ok(Some(_))),
-                "the driver is blocked on its own outbound sync request"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        task.abort();
-    }
-}
+mod tests;

@@ -28,7 +28,8 @@ tau_prereqs() {
     fi
     # One cargo profile (release) and a target directory outside the clone, reused when present:
     # a clean RocksDB build costs ~15 minutes per profile on two cores.
-    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tau/target}"
+    local home="${HOME:-$(getent passwd "$(id -u)" 2>/dev/null | cut -d: -f6)}"
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${home:-/tmp}/.cache/tau/target}"
     mkdir -p "$CARGO_TARGET_DIR"
 }
 

@@ -28,14 +28,7 @@ fn finality_latency_four_validators() {
     let genesis = spec.genesis(&keys, 0).unwrap();
     let layout = TestnetLayout::write(dir.path(), &genesis, &keys).unwrap();
     let names: Vec<String> = keys.iter().map(|k| k.name.clone()).collect();
-    // Stops the nodes even when the measurement panics.
-    struct Guard<'a>(&'a TestnetLayout, Vec<String>);
-    impl Drop for Guard<'_> {
-        fn drop(&mut self) {
-            let _ = orchestrate::stop_all(self.0, &self.1);
-        }
-    }
-    let _guard = Guard(&layout, names.clone());
+    let _guard = orchestrate::StopOnDrop { layout: &layout, names };
     let nodes = orchestrate::start_all(tau, &layout, &keys, Duration::from_secs(60)).unwrap();
     orchestrate::wait_for_height(&nodes, 3, Duration::from_secs(60), |_| {}).unwrap();
 
@@ -70,7 +63,6 @@ fn finality_latency_four_validators() {
         }
         latencies.push(start.elapsed());
     }
-    let _ = orchestrate::stop_all(&layout, &names);
     latencies.sort();
     let pct = |p: usize| latencies[(latencies.len() * p / 100).min(latencies.len() - 1)];
     println!(

@@ -43,14 +43,7 @@ fn sustained_transfers_four_validators() {
     genesis.validate().unwrap();
     let layout = TestnetLayout::write(dir.path(), &genesis, &keys).unwrap();
     let names: Vec<String> = keys.iter().map(|k| k.name.clone()).collect();
-    // Stops the nodes even when the measurement panics.
-    struct Guard<'a>(&'a TestnetLayout, Vec<String>);
-    impl Drop for Guard<'_> {
-        fn drop(&mut self) {
-            let _ = orchestrate::stop_all(self.0, &self.1);
-        }
-    }
-    let _guard = Guard(&layout, names.clone());
+    let _guard = orchestrate::StopOnDrop { layout: &layout, names };
     let nodes = orchestrate::start_all(tau, &layout, &keys, Duration::from_secs(60)).unwrap();
     orchestrate::wait_for_height(&nodes, 2, Duration::from_secs(60), |_| {}).unwrap();
     let start_height = nodes.iter().filter_map(orchestrate::height).max().unwrap();
@@ -144,7 +137,6 @@ fn sustained_transfers_four_validators() {
     }
     let elapsed = start.elapsed();
     let end_height = nodes.iter().filter_map(orchestrate::height).min().unwrap();
-    let _ = orchestrate::stop_all(&layout, &names);
     println!(
         "{want} transfers ({rejected} refused at submission) final on all 4 in {:.2} s: {:.0} transfers/s; \
          submission took {:.2} s ({:.0}/s over HTTP); {} blocks",

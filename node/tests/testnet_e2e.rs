@@ -14,18 +14,6 @@ use testnet::{NodeKeys, NodeRole, TestnetLayout, TestnetSpec, http, orchestrate}
 
 const PATIENCE: Duration = Duration::from_secs(90);
 
-/// Stops every process of the testnet when the test ends, pass or fail.
-struct Guard<'a> {
-    layout: &'a TestnetLayout,
-    names: Vec<String>,
-}
-
-impl Drop for Guard<'_> {
-    fn drop(&mut self) {
-        let _ = orchestrate::stop_all(self.layout, &self.names);
-    }
-}
-
 fn status(n: &RunningNode) -> Option<Value> {
     http::get(n.api, "/status").ok()
 }
@@ -92,7 +80,10 @@ fn four_validators_finalise_transfer_survive_kill_and_a_full_node_syncs() {
     let full = NodeKeys::new("full-0".into(), NodeRole::Miner, Some(42)).unwrap();
     keys.push(full.clone());
     let layout = TestnetLayout::write(dir.path(), &genesis, &keys).unwrap();
-    let _guard = Guard { layout: &layout, names: keys.iter().map(|k| k.name.clone()).collect() };
+    let _guard = orchestrate::StopOnDrop {
+        layout: &layout,
+        names: keys.iter().map(|k| k.name.clone()).collect(),
+    };
     let validators: Vec<NodeKeys> =
         keys.iter().filter(|k| k.role == NodeRole::Validator).cloned().collect();
 

@@ -91,3 +91,16 @@ pub fn stop_all(layout: &TestnetLayout, names: &[String]) -> std::io::Result<usi
     }
     Ok(stopped)
 }
+
+/// Stops every named node of a testnet when dropped: tests and measurements hold one so that no
+/// process outlives them, pass or panic.
+pub struct StopOnDrop<'a> {
+    pub layout: &'a TestnetLayout,
+    pub names: Vec<String>,
+}
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = stop_all(self.layout, &self.names);
+    }
+}

@@ -49,13 +49,26 @@ pub fn stake_pool(
     st.read_or_default(&keys::stake_pool(hotkey, netuid))
 }
 
-fn store_pool(st: &mut Overlay, hotkey: &PublicKey, netuid: NetUid, pool: &StakePool) {
+/// Stores a hotkey's pool after its value grew by `added` or shrank by `removed`. Root stake is
+/// τ, so the root total moves with it here: no caller can change a root pool and forget it.
+fn store_pool(
+    st: &mut Overlay,
+    hotkey: &PublicKey,
+    netuid: NetUid,
+    pool: &StakePool,
+    added: u64,
+    removed: u64,
+) -> Result<(), TxError> {
     let key = keys::stake_pool(hotkey, netuid);
     if pool.value == 0 && pool.shares == 0 {
         st.delete(key);
     } else {
         st.write(key, pool);
     }
+    if netuid == NetUid::ROOT {
+        adjust_root_stake(st, Rao(added), Rao(removed))?;
+    }
+    Ok(())
 }
 
 pub fn shares_of(
@@ -119,11 +132,8 @@ pub fn mint_stake(
     pool.shares = pool.shares.checked_add(new_shares).ok_or(ovf("shares"))?;
     let mine =
         shares_of(st, coldkey, hotkey, netuid)?.checked_add(new_shares).ok_or(ovf("shares"))?;
-    store_pool(st, hotkey, netuid, &pool);
+    store_pool(st, hotkey, netuid, &pool, amount, 0)?;
     store_shares(st, coldkey, hotkey, netuid, mine);
-    if netuid == NetUid::ROOT {
-        adjust_root_stake(st, Rao(amount), Rao::ZERO)?;
-    }
     Ok(())
 }
 
@@ -151,11 +161,8 @@ pub fn burn_stake(
     pool.value -= amount;
     pool.shares -= burn;
     let left = mine - burn;
-    store_pool(st, hotkey, netuid, &pool);
+    store_pool(st, hotkey, netuid, &pool, 0, amount)?;
     store_shares(st, coldkey, hotkey, netuid, left);
-    if netuid == NetUid::ROOT {
-        adjust_root_stake(st, Rao::ZERO, Rao(amount))?;
-    }
     Ok(share_value(&pool, left))
 }
 
@@ -176,10 +183,7 @@ pub fn raise_pool(
         return mint_stake(st, owner, hotkey, netuid, amount);
     }
     pool.value = pool.value.checked_add(amount).ok_or(ovf("stake pool"))?;
-    store_pool(st, hotkey, netuid, &pool);
-    if netuid == NetUid::ROOT {
-        adjust_root_stake(st, Rao(amount), Rao::ZERO)?;
-    }
+    store_pool(st, hotkey, netuid, &pool, amount, 0)?;
     Ok(())
 }
 
@@ -193,10 +197,7 @@ pub fn slash_pool(
     let mut pool = stake_pool(st, hotkey, netuid)?;
     let cut = (u128::from(pool.value) * u128::from(per_mille) / 1000) as u64;
     pool.value -= cut;
-    store_pool(st, hotkey, netuid, &pool);
-    if netuid == NetUid::ROOT {
-        adjust_root_stake(st, Rao::ZERO, Rao(cut))?;
-    }
+    store_pool(st, hotkey, netuid, &pool, 0, cut)?;
     Ok(cut)
 }
 

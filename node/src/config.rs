@@ -46,6 +46,77 @@ pub struct NodeConfig {
     pub log_format: LogFormat,
     /// tracing env-filter directives, e.g. `info,node::p2p=debug`.
     pub log_filter: String,
+    /// What a miner serves or a validator scores (`[neuron]` in TOML).
+    pub neuron: NeuronSettings,
+}
+
+/// What answers a miner's requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// The built-in n-gram model, trained at start on the subnet's public language.
+    Ngram,
+    /// A child program speaking JSON lines (`exec = ["python3", "miner.py"]`).
+    Exec,
+    /// An HTTP JSON endpoint (`http_url`).
+    Http,
+}
+
+/// Miner and validator settings. Defaults suit a local testnet; every key is optional.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NeuronSettings {
+    /// Subnets to mine or validate on; empty means every subnet whose task this node knows.
+    pub netuids: Vec<u16>,
+    /// A plain hex coldkey secret that pays for registering the hotkey (testnets). Without it
+    /// the node waits for its hotkey to be registered (`tau register`) and says so.
+    pub coldkey: Option<PathBuf>,
+    /// Most rao to burn for one registration.
+    pub max_burn_rao: u64,
+    /// Addresses to announce on chain for inference; default: the addresses the node listens on.
+    pub announce: Vec<Multiaddr>,
+    pub backend: BackendKind,
+    /// Built-in model: Markov order (0 = uniform), training words and training seed.
+    pub ngram_order: usize,
+    pub ngram_train_words: usize,
+    pub ngram_seed: u64,
+    /// `exec` backend: program and arguments.
+    pub exec: Vec<String>,
+    /// `http` backend: endpoint URL.
+    pub http_url: Option<String>,
+    /// Requests the backend works on at once; more wait in a stake-ordered queue.
+    pub max_concurrent: usize,
+    /// Validator: miners queried per round, the answer deadline and the pause between rounds.
+    pub sample_size: usize,
+    pub query_timeout_ms: u32,
+    pub query_interval_ms: u64,
+    /// Validator: blocks between weight settings (default: the subnet's tempo).
+    pub weights_interval: Option<u64>,
+    /// Validator: weight of each new loss in a miner's moving average, per million.
+    pub score_alpha_ppm: u32,
+}
+
+impl Default for NeuronSettings {
+    fn default() -> Self {
+        NeuronSettings {
+            netuids: Vec::new(),
+            coldkey: None,
+            max_burn_rao: 10 * protocol::RAO_PER_TAO,
+            announce: Vec::new(),
+            backend: BackendKind::Ngram,
+            ngram_order: 2,
+            ngram_train_words: 200_000,
+            ngram_seed: 1,
+            exec: Vec::new(),
+            http_url: None,
+            max_concurrent: 8,
+            sample_size: 16,
+            query_timeout_ms: 2_000,
+            query_interval_ms: 1_000,
+            weights_interval: None,
+            score_alpha_ppm: 100_000,
+        }
+    }
 }
 
 impl Default for NodeConfig {
@@ -63,7 +134,9 @@ impl Default for NodeConfig {
             mdns: false,
             api: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log_format: LogFormat::Text,
-            log_filter: "info".to_string(),
+            // gossipsub warns at every identical re-send the engine makes on purpose.
+            log_filter: "info,libp2p_gossipsub::behaviour=error".to_string(),
+            neuron: NeuronSettings::default(),
         }
     }
 }
@@ -125,5 +198,17 @@ mod tests {
         std::fs::write(&p, "bootnodes = [\"not an address\"]\n").unwrap();
         assert!(NodeConfig::from_file(&p).is_err());
         assert!(NodeConfig::from_file(&dir.path().join("missing.toml")).is_err());
+
+        std::fs::write(
+            &p,
+            "role = \"miner\"\n[neuron]\nbackend = \"exec\"\nexec = [\"python3\", \"m.py\"]\n",
+        )
+        .unwrap();
+        let c = NodeConfig::from_file(&p).unwrap();
+        assert_eq!(c.neuron.backend, BackendKind::Exec);
+        assert_eq!(c.neuron.exec, ["python3", "m.py"]);
+        assert_eq!(c.neuron.sample_size, NeuronSettings::default().sample_size);
+        std::fs::write(&p, "[neuron]\nbakend = \"exec\"\n").unwrap();
+        assert!(NodeConfig::from_file(&p).is_err(), "typos inside [neuron] are errors too");
     }
 }

@@ -13,6 +13,7 @@ use tracing::{error, info};
 use crate::api::{self, ApiState, Metrics};
 use crate::chain::{ChainConfig, ChainDriver};
 use crate::config::{NodeConfig, Role};
+use crate::neuron::runtime::{self as neuron, ChainAccess, NeuronContext};
 use crate::p2p::{self, P2pConfig};
 
 /// Reads a file of at most `max` bytes.
@@ -30,16 +31,21 @@ pub fn load_genesis(path: &Path) -> anyhow::Result<Genesis> {
     Genesis::from_json(&text).with_context(|| format!("genesis file {}", path.display()))
 }
 
+/// Reads a key file holding a 64-hex-character ed25519 secret.
+pub fn load_hex_key(path: &Path) -> anyhow::Result<Keypair> {
+    let text = read_bounded(path, 1024)?;
+    let seed: [u8; 32] =
+        hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).with_context(|| {
+            format!("{} does not hold a 64-hex-character ed25519 secret", path.display())
+        })?;
+    Ok(Keypair::from_seed(&seed))
+}
+
 /// Loads the hotkey (hex secret). A full node without one gets a fresh key, saved with mode 0600;
 /// validators and miners must be given theirs, since their identity is on chain.
 pub fn load_or_create_hotkey(path: &Path, role: Role) -> anyhow::Result<Keypair> {
     if path.exists() {
-        let text = read_bounded(path, 1024)?;
-        let seed: [u8; 32] =
-            hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).with_context(|| {
-                format!("{} does not hold a 64-hex-character ed25519 secret", path.display())
-            })?;
-        return Ok(Keypair::from_seed(&seed));
+        return load_hex_key(path);
     }
     if role != Role::Full {
         bail!(
@@ -90,6 +96,26 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
         mempool_capacity: 50_000,
     };
     let (driver, chain) = ChainDriver::new(chain_cfg, store.clone(), net.clone(), net_events)?;
+    let access = ChainAccess {
+        chain: chain.clone(),
+        store: store.clone(),
+        chain_id: genesis.chain_id.clone(),
+        fee: genesis.economics.min_tx_fee,
+    };
+    let (inference, neuron) = neuron::start(NeuronContext {
+        role: cfg.role,
+        settings: &cfg.neuron,
+        hotkey: hotkey.clone(),
+        access,
+        net: net.clone(),
+        data_dir: &cfg.data_dir,
+        tao_weight: genesis.economics.tao_weight,
+    })
+    .context("starting the neuron")?;
+    let driver = match inference {
+        Some(miner) => driver.with_inference(miner),
+        None => driver,
+    };
     let mut driver_task = tokio::spawn(driver.run());
 
     let role = match cfg.role {
@@ -103,6 +129,7 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
         store: store.clone(),
         metrics: Arc::new(Metrics::default()),
         role,
+        neuron,
     };
     let (api_addr, _api) = api::serve(cfg.api, state)
         .await

@@ -88,14 +88,13 @@ fn benches(c: &mut Criterion) {
     );
 
     let weights: Vec<(u16, u16)> = (0..256u16).map(|u| (u, u.wrapping_mul(257))).collect();
-    let ann = WeightAnnouncement::sign(&key, &chain, NetUid(1), Height(1_000), weights.clone());
-    bench_type(
-        c,
-        "weights_256",
-        &ann,
-        |a| a.verify(&chain).is_ok(),
-        || WeightAnnouncement::sign(&key, &chain, NetUid(1), Height(1_000), weights.clone()),
-    );
+    let announce = || {
+        let payload =
+            Payload::SetWeights { netuid: NetUid(1), weights: weights.clone(), version_key: 0 };
+        WeightAnnouncement::new(Transaction::sign(&key, &chain, 1, Rao(100), payload))
+            .expect("a weights payload")
+    };
+    bench_type(c, "weights_256", &announce(), |a| a.check(&chain, NetUid(1)).is_ok(), announce);
 
     // The signing-bytes assembly alone, to see what the domain/chain prefix costs.
     c.bench_function("protocol::signing_bytes/vote", |b| {

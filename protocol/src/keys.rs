@@ -15,7 +15,6 @@ pub enum Domain {
     Transaction,
     Proposal,
     Vote,
-    WeightAnnouncement,
 }
 
 impl Domain {
@@ -25,7 +24,6 @@ impl Domain {
             Domain::Transaction => b"tau/transaction/v1\0",
             Domain::Proposal => b"tau/proposal/v1\0",
             Domain::Vote => b"tau/vote/v1\0",
-            Domain::WeightAnnouncement => b"tau/weights/v1\0",
         }
     }
 }

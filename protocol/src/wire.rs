@@ -3,54 +3,69 @@
 use serde::{Deserialize, Serialize};
 
 use crate::block::{Block, MAX_BLOCK_BYTES};
-use crate::codec::{self, Encodable};
+use crate::codec::Encodable;
 use crate::consensus::{CommitCertificate, Proposal, Vote};
 use crate::ids::{ChainId, Height, NetUid};
-use crate::keys::{Domain, Keypair, PublicKey, Signature, SignatureError};
-use crate::transaction::WeightRow;
+use crate::keys::{PublicKey, SignatureError};
+use crate::transaction::{Payload, Transaction};
 
-/// The signed content of a weight announcement.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WeightAnnouncementBody {
-    pub hotkey: PublicKey,
-    pub netuid: NetUid,
-    /// The validator's view of the chain height when it set these weights.
-    pub block: Height,
-    pub weights: WeightRow,
-}
-
-/// A validator's weights on a subnet, gossiped on `tau/<chain>/weights/<netuid>`.
+/// A validator's weights on a subnet, gossiped on `tau/<chain>/weights/<netuid>`: a signed
+/// `SetWeights`, `CommitWeights` or `RevealWeights` transaction. Being a transaction, it is exactly
+/// what a proposer includes in a block, so a weight setting needs no second signature, and under
+/// commit-reveal only the commitment travels until the reveal (ADR 009).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeightAnnouncement {
-    pub body: WeightAnnouncementBody,
-    pub signature: Signature,
+    pub transaction: Transaction,
 }
 
 impl Encodable for WeightAnnouncement {
     const NAME: &'static str = "weight announcement";
-    const MAX_LEN: usize = 128 + crate::transaction::MAX_WEIGHTS * 4;
+    const MAX_LEN: usize = crate::transaction::MAX_TRANSACTION_BYTES;
+}
+
+/// Why a weight announcement was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnnouncementError {
+    #[error("a weight announcement must carry SetWeights, CommitWeights or RevealWeights")]
+    NotWeights,
+    #[error("announcement for subnet {found} on the topic of subnet {topic}")]
+    WrongSubnet { topic: NetUid, found: NetUid },
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
 }
 
 impl WeightAnnouncement {
-    pub fn sign(
-        keypair: &Keypair,
-        chain: &ChainId,
-        netuid: NetUid,
-        block: Height,
-        weights: WeightRow,
-    ) -> Self {
-        let body = WeightAnnouncementBody { hotkey: keypair.public(), netuid, block, weights };
-        let signature = keypair.sign(Domain::WeightAnnouncement, chain, &codec::encode(&body));
-        WeightAnnouncement { body, signature }
+    /// Wraps a weights transaction; any other payload is refused.
+    pub fn new(transaction: Transaction) -> Result<Self, AnnouncementError> {
+        let announcement = WeightAnnouncement { transaction };
+        announcement.netuid().ok_or(AnnouncementError::NotWeights)?;
+        Ok(announcement)
     }
 
-    pub fn verify(&self, chain: &ChainId) -> Result<(), SignatureError> {
-        self.body.hotkey.verify(
-            Domain::WeightAnnouncement,
-            chain,
-            &codec::encode(&self.body),
-            &self.signature,
-        )
+    /// The subnet the weights are for; `None` when the payload is not a weights payload.
+    pub fn netuid(&self) -> Option<NetUid> {
+        match &self.transaction.body.payload {
+            Payload::SetWeights { netuid, .. }
+            | Payload::CommitWeights { netuid, .. }
+            | Payload::RevealWeights { netuid, .. } => Some(*netuid),
+            _ => None,
+        }
+    }
+
+    /// The validator's hotkey (the transaction's signer).
+    pub fn hotkey(&self) -> PublicKey {
+        self.transaction.body.signer
+    }
+
+    /// Everything a gossip validator checks without state: a weights payload for `topic`'s
+    /// subnet, signed by its signer for this chain.
+    pub fn check(&self, chain: &ChainId, topic: NetUid) -> Result<(), AnnouncementError> {
+        let found = self.netuid().ok_or(AnnouncementError::NotWeights)?;
+        if found != topic {
+            return Err(AnnouncementError::WrongSubnet { topic, found });
+        }
+        self.transaction.verify(chain)?;
+        Ok(())
     }
 }
 

@@ -62,9 +62,11 @@ proptest! {
 
     #[test]
     fn weight_announcements_round_trip(w in any_weights(), h in any::<u64>(), n in any::<u16>()) {
-        let a = WeightAnnouncement::sign(&key(5), &chain(), protocol::NetUid(n), protocol::Height(h), w);
+        let payload = protocol::Payload::SetWeights { netuid: protocol::NetUid(n), weights: w, version_key: h };
+        let a = WeightAnnouncement::new(protocol::Transaction::sign(&key(5), &chain(), h, protocol::Rao(0), payload)).unwrap();
         round_trip(&a);
-        prop_assert!(a.verify(&chain()).is_ok());
+        prop_assert!(a.check(&chain(), protocol::NetUid(n)).is_ok());
+        prop_assert!(a.check(&chain(), protocol::NetUid(n.wrapping_add(1))).is_err());
     }
 
     #[test]

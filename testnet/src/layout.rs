@@ -141,6 +141,7 @@ impl TestnetLayout {
                 node.coldkey.public()
             );
             fs::write(nd.join("node.json"), public)?;
+            fs::write(nd.join("node.toml"), node_toml(node, &fs::canonicalize(&nd)?))?;
         }
         fs::write(layout.genesis_path(), genesis.to_json())?;
         Ok(layout)
@@ -148,6 +149,28 @@ impl TestnetLayout {
 }
 
 /// Sorts `validator-10` after `validator-9`.
+/// A node's `tau node --config` file: the neuron pays its own registration from the testnet
+/// coldkey; miners get their rung of the model ladder, validators query often and average
+/// slowly, so rankings settle within a minute of blocks.
+fn node_toml(node: &NodeKeys, dir: &Path) -> String {
+    let coldkey = dir.join("coldkey.secret");
+    let mut out = format!("[neuron]\ncoldkey = {:?}\n", coldkey.display().to_string());
+    match node.role {
+        NodeRole::Miner => {
+            let index = natural(&node.name).1 as usize;
+            let (order, words) = crate::spec::miner_model(index);
+            out += &format!(
+                "ngram_order = {order}\nngram_train_words = {words}\nngram_seed = {}\n",
+                index + 1
+            );
+        }
+        NodeRole::Validator => {
+            out += "query_interval_ms = 250\nquery_timeout_ms = 500\nscore_alpha_ppm = 20000\n";
+        }
+    }
+    out
+}
+
 fn natural(name: &str) -> (String, u64) {
     let (stem, num) = name.rsplit_once('-').unwrap_or((name, ""));
     (stem.to_string(), num.parse().unwrap_or(0))

@@ -64,6 +64,9 @@ pub fn start(spec: &StartSpec) -> Result<u32, ProcessError> {
         .arg(format!("/ip4/127.0.0.1/tcp/{}", spec.p2p_port))
         .arg("--api")
         .arg("127.0.0.1:0");
+    if dir.join("node.toml").exists() {
+        cmd.arg("--config").arg(dir.join("node.toml"));
+    }
     for b in &spec.bootnodes {
         cmd.arg("--bootnode").arg(b);
     }

@@ -33,6 +33,11 @@ pub fn totals(state: &dyn StateReader) -> Result<Totals, LedgerError> {
     load_totals(&view(state))
 }
 
+/// The chain's id and its genesis parameters, with the last executed height.
+pub fn chain_config(state: &dyn StateReader) -> Result<super::records::ChainConfig, LedgerError> {
+    load_config(&view(state))
+}
+
 pub fn height(state: &dyn StateReader) -> Result<Height, LedgerError> {
     Ok(load_config(&view(state))?.height)
 }

@@ -11,6 +11,7 @@ use storage::Store;
 use tokio::net::TcpListener;
 
 use crate::chain::ChainHandle;
+use crate::neuron::runtime::NeuronStatusBoard;
 use crate::p2p::NetworkHandle;
 
 pub use metrics::Metrics;
@@ -23,6 +24,8 @@ pub struct ApiState {
     pub store: Arc<dyn Store>,
     pub metrics: Arc<Metrics>,
     pub role: &'static str,
+    /// The miner's or validator's state (empty on a full node).
+    pub neuron: NeuronStatusBoard,
 }
 
 /// Binds the API and serves it until the task is dropped. Returns the bound address (port 0

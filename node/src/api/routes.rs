@@ -23,6 +23,8 @@ use crate::chain::StoreReader;
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/status", get(status))
+        .route("/neuron", get(neuron))
+        .route("/supply", get(supply))
         .route("/blocks/latest", get(latest_block))
         .route("/blocks/{height}", get(block))
         .route("/accounts/{address}", get(account))
@@ -62,7 +64,9 @@ type ApiResult = Result<Json<Value>, ApiError>;
 async fn status(State(s): State<ApiState>) -> ApiResult {
     let chain = s.chain.status().await.ok_or_else(|| internal("chain driver stopped"))?;
     let net = s.net.status().await;
+    let config = query::chain_config(&reader(&s)?).map_err(internal)?;
     Ok(Json(json!({
+        "chain_id": config.chain_id,
         "role": s.role,
         "peer_id": net.local_peer_id.map(|p| p.to_string()),
         "listen_addrs": net.listen_addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
@@ -76,6 +80,11 @@ async fn status(State(s): State<ApiState>) -> ApiResult {
         "best_seen_height": chain.best_seen_height,
         "mempool": chain.mempool,
     })))
+}
+
+/// The miner's or validator's state per subnet: registration, requests served, weights.
+async fn neuron(State(s): State<ApiState>) -> ApiResult {
+    Ok(Json(json!({ "role": s.role, "subnets": s.neuron.snapshot() })))
 }
 
 fn block_json(s: &ApiState, height: Height) -> ApiResult {
@@ -120,6 +129,16 @@ async fn account(State(s): State<ApiState>, Path(address): Path<String>) -> ApiR
     Ok(Json(
         json!({ "address": key, "balance": acct.balance, "nonce": acct.nonce, "stakes": stakes }),
     ))
+}
+
+/// Supply accounting at the latest block: genesis τ, minted, issuance, burned, and what the next
+/// block will mint.
+async fn supply(State(s): State<ApiState>) -> ApiResult {
+    let r = reader(&s)?;
+    let totals = query::totals(&r).map_err(internal)?;
+    let height = query::height(&r).map_err(internal)?;
+    let next = query::next_block_emission(&r).map_err(internal)?;
+    Ok(Json(json!({ "height": height, "totals": totals, "next_block_emission": next })))
 }
 
 async fn subnets(State(s): State<ApiState>) -> ApiResult {

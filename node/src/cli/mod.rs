@@ -1,6 +1,7 @@
 //! The `tau` command line: argument parsing and dispatch to one file per subcommand family.
 
 mod node;
+mod query;
 mod testnet;
 mod wallet;
 
@@ -24,6 +25,8 @@ enum Command {
     Testnet(testnet::TestnetCommand),
     /// Wallets: coldkeys and hotkeys, their mnemonics and addresses.
     Wallet(wallet::WalletCommand),
+    /// Ask a subnet's best miners a question and print their answers (or benchmark them).
+    Query(query::QueryArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -32,6 +35,7 @@ pub fn run() -> ExitCode {
         Command::Node(args) => node::run(args),
         Command::Testnet(cmd) => testnet::run(cmd),
         Command::Wallet(cmd) => wallet::run(cmd),
+        Command::Query(args) => query::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

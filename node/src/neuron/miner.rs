@@ -62,7 +62,7 @@ impl MinerConfig {
 }
 
 /// Counters for status output and logs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct MinerStats {
     pub ok: u64,
     pub busy: u64,

@@ -14,14 +14,17 @@
 //! - [`scores`] and [`weights`]: a validator's per-UID moving average of losses, and the
 //!   conversion of merits to a u16 weight row within the subnet's limits.
 //!
-//! Nothing here reads the chain: callers' stakes come through [`CallerPolicy`], metagraph changes
-//! through [`ScoreBook::sync`], and limits through [`WeightLimits`].
+//! - [`runtime`]: the above wired to the chain and the network in a running node.
+//!
+//! Only [`runtime`] reads the chain: the rest gets callers' stakes through [`CallerPolicy`],
+//! metagraph changes through [`ScoreBook::sync`], and limits through [`WeightLimits`].
 
 pub mod admission;
 pub mod backend;
 mod fixed;
 pub mod miner;
 pub mod next_token;
+pub mod runtime;
 pub mod scores;
 pub mod task;
 pub mod weights;

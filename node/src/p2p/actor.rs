@@ -22,8 +22,8 @@ use super::behaviour::{Behaviour, BehaviourEvent};
 use super::config::P2pConfig;
 use super::identity::libp2p_keypair;
 use super::ingress::{
-    Command, GossipMessage, InboundGossip, NetworkEvent, NetworkHandle, NetworkStatus,
-    PublishError, RequestError,
+    Command, GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkHandle,
+    NetworkStatus, PublishError, RequestError,
 };
 use super::penalties::Penalties;
 use super::topics::TopicKind;
@@ -199,6 +199,11 @@ impl NetworkActor {
             Command::RespondSync { channel, response } => {
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
             }
+            Command::AddAddresses { peer, addrs } => {
+                for addr in addrs {
+                    self.swarm.add_peer_address(peer, addr);
+                }
+            }
             Command::RespondInfer { channel, response } => {
                 let _ = self.swarm.behaviour_mut().infer.send_response(channel, response);
             }
@@ -286,9 +291,8 @@ impl NetworkActor {
             }
             TopicKind::Transactions => codec::decode::<Transaction>(&message.data)
                 .map(|t| GossipMessage::Transaction(Box::new(t))),
-            TopicKind::Weights(_) => {
-                codec::decode::<WeightAnnouncement>(&message.data).map(GossipMessage::Weights)
-            }
+            TopicKind::Weights(_) => codec::decode::<WeightAnnouncement>(&message.data)
+                .map(|a| GossipMessage::Weights(Box::new(a))),
         };
         match decoded {
             Ok(message) => {
@@ -355,7 +359,11 @@ impl NetworkActor {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request { request, channel, .. } => {
-                    self.emit(NetworkEvent::InferRequest { peer, request, channel });
+                    self.emit(NetworkEvent::InferRequest(InboundInference {
+                        peer,
+                        request,
+                        channel,
+                    }));
                 }
                 request_response::Message::Response { request_id, response } => {
                     if let Some(reply) = self.pending_infer.remove(&request_id) {

@@ -18,7 +18,7 @@ use super::topics::TopicKind;
 pub enum GossipMessage {
     Consensus(ConsensusMessage),
     Transaction(Box<Transaction>),
-    Weights(WeightAnnouncement),
+    Weights(Box<WeightAnnouncement>),
 }
 
 /// A gossip message waiting for the application's verdict (Accept / Reject / Ignore).
@@ -32,19 +32,19 @@ pub struct InboundGossip {
     pub message: GossipMessage,
 }
 
+/// An inference request from `peer` (its Noise-authenticated hotkey), to be answered on `channel`.
+#[derive(Debug)]
+pub struct InboundInference {
+    pub peer: PeerId,
+    pub request: InferenceRequest,
+    pub channel: ResponseChannel<InferenceResponse>,
+}
+
 #[derive(Debug)]
 pub enum NetworkEvent {
     Gossip(Box<InboundGossip>),
-    SyncRequest {
-        peer: PeerId,
-        request: SyncRequest,
-        channel: ResponseChannel<SyncResponse>,
-    },
-    InferRequest {
-        peer: PeerId,
-        request: InferenceRequest,
-        channel: ResponseChannel<InferenceResponse>,
-    },
+    SyncRequest { peer: PeerId, request: SyncRequest, channel: ResponseChannel<SyncResponse> },
+    InferRequest(InboundInference),
     PeerConnected(PeerId),
     PeerDisconnected(PeerId),
     Listening(Multiaddr),
@@ -110,6 +110,12 @@ pub(super) enum Command {
         response: InferenceResponse,
     },
     Dial(Multiaddr),
+    /// Addresses a peer announced elsewhere (a miner's endpoints on chain), so requests to it
+    /// can dial it.
+    AddAddresses {
+        peer: PeerId,
+        addrs: Vec<Multiaddr>,
+    },
     Penalize {
         peer: PeerId,
         reason: String,
@@ -223,6 +229,11 @@ impl NetworkHandle {
 
     /// Records misbehaviour outside gossip (e.g. a garbage sync response); repeated offenders are
     /// disconnected and refused.
+    /// Teaches the swarm where `peer` can be reached (for example a miner's on-chain endpoints).
+    pub async fn add_addresses(&self, peer: PeerId, addrs: Vec<Multiaddr>) {
+        self.send(Command::AddAddresses { peer, addrs }).await;
+    }
+
     pub async fn penalize(&self, peer: PeerId, reason: impl Into<String>) {
         self.send(Command::Penalize { peer, reason: reason.into() }).await;
     }

@@ -19,8 +19,8 @@ pub use actor::{NetworkActor, StartError, start};
 pub use behaviour::{INFER_PROTOCOL, SYNC_PROTOCOL};
 pub use config::P2pConfig;
 pub use ingress::{
-    GossipMessage, InboundGossip, NetworkEvent, NetworkHandle, NetworkStatus, PublishError,
-    RequestError,
+    GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkHandle, NetworkStatus,
+    PublishError, RequestError,
 };
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};

@@ -175,7 +175,9 @@ pub fn sample_proposal() -> Proposal {
 
 pub fn sample_weight_announcement() -> WeightAnnouncement {
     let weights = (0..256u16).map(|u| (u, u.wrapping_mul(257))).collect();
-    WeightAnnouncement::sign(&key(4), &chain(), NetUid(1), Height(100), weights)
+    let payload = Payload::SetWeights { netuid: NetUid(1), weights, version_key: 100 };
+    let tx = Transaction::sign(&key(4), &chain(), 7, Rao(1_000), payload);
+    WeightAnnouncement::new(tx).expect("a weights payload")
 }
 
 pub fn sample_genesis() -> Genesis {

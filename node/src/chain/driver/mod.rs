@@ -4,14 +4,14 @@
 //! decided block is executed and committed atomically before the next height starts.
 
 mod catch_up;
+mod gossip;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use consensus::bft::{
-    CachingVerifier, Effect, Engine, EngineConfig, Ignored, Input, SafetyRecord, Timeout,
-    ValidatorSet,
+    CachingVerifier, Effect, Engine, EngineConfig, Input, SafetyRecord, Timeout, ValidatorSet,
 };
 use consensus::ledger::{BlockContext, BlockOutcome, Ledger};
 use protocol::block::Block;
@@ -28,12 +28,10 @@ use tracing::{debug, error, info, warn};
 
 use super::blocks::{self, Tip};
 use super::ingress::{ChainCommand, ChainEvent, ChainHandle, ChainStatus, SubmitError};
-use super::mempool::{Mempool, MempoolError};
+use super::mempool::Mempool;
 use super::state_reader::StoreReader;
 use super::sync::SyncState;
-use crate::p2p::{
-    GossipMessage, InboundGossip, MessageAcceptance, NetworkEvent, NetworkHandle, TopicKind,
-};
+use crate::p2p::{InboundInference, NetworkEvent, NetworkHandle, TopicKind};
 
 /// How long one outbound sync request may take before it counts as failed.
 const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -105,6 +103,8 @@ pub struct ChainDriver {
     timers_tx: mpsc::Sender<Timer>,
     timers: mpsc::Receiver<Timer>,
     events: broadcast::Sender<ChainEvent>,
+    /// Where inference requests go when this node serves a model.
+    inference: Option<mpsc::Sender<InboundInference>>,
 }
 
 fn now_ms() -> u64 {
@@ -177,8 +177,15 @@ impl ChainDriver {
             timers_tx,
             timers,
             events,
+            inference: None,
         };
         Ok((driver, handle))
+    }
+
+    /// Routes inference requests to `miner` (by default they are answered `WrongTask`).
+    pub fn with_inference(mut self, miner: mpsc::Sender<InboundInference>) -> Self {
+        self.inference = Some(miner);
+        self
     }
 
     /// Runs until the network and every handle are gone, or a fatal error.
@@ -508,18 +515,12 @@ impl ChainDriver {
     }
 
     /// Signature and mempool checks; returns the hash and the bytes to gossip.
-    fn admit(&mut self, tx: Transaction) -> Result<(Hash, Vec<u8>), SubmitError> {
+    fn admit(&mut self, tx: Transaction) -> Result<(Hash, (TopicKind, Vec<u8>)), SubmitError> {
         tx.verify(&self.chain).map_err(|e| SubmitError::Signature(e.to_string()))?;
         let nonce = self.account_nonce(&tx.body.signer);
-        let bytes = codec::encode(&tx);
+        let outbound = gossip::gossip_form(&tx);
         let hash = self.mempool.insert(tx, nonce)?;
-        Ok((hash, bytes))
-    }
-
-    async fn gossip_transaction(&self, bytes: Vec<u8>) {
-        if let Err(e) = self.net.publish(TopicKind::Transactions, bytes).await {
-            debug!(error = %e, "transaction not gossiped (no peers yet?)");
-        }
+        Ok((hash, outbound))
     }
 
     async fn propose_if_pending(&mut self) {
@@ -548,82 +549,17 @@ impl ChainDriver {
                 self.sync.peer_down(&p);
                 Ok(())
             }
-            NetworkEvent::InferRequest { .. } | NetworkEvent::Listening(_) => Ok(()),
-        }
-    }
-
-    async fn on_gossip(&mut self, g: InboundGossip) -> Result<(), ChainError> {
-        let InboundGossip { id, propagation_source, message, .. } = g;
-        let acceptance = match message {
-            GossipMessage::Consensus(msg) => {
-                if let ConsensusMessage::Commit(c) = &msg {
-                    self.sync.seen(c.height);
-                }
-                let proposal = match &msg {
-                    ConsensusMessage::Proposal(p) => Some((p.body.block_hash, p.block.clone())),
-                    _ => None,
-                };
-                match self.engine.handle(Input::from(msg)) {
-                    Ok(effects) => {
-                        if let Some((h, b)) = proposal {
-                            self.proposals.insert(h, b);
-                        }
-                        self.net.validate(id, propagation_source, MessageAcceptance::Accept).await;
-                        for effect in effects {
-                            if let Some(next) = self.apply(effect).await? {
-                                self.drive(next).await?;
-                            }
-                        }
-                        return Ok(());
-                    }
-                    Err(reason) => {
-                        if let Ignored::Buffered { theirs, .. }
-                        | Ignored::TooFarAhead { theirs, .. } = &reason
-                        {
-                            self.sync.seen(*theirs);
-                        }
-                        acceptance_for(&reason)
-                    }
-                }
+            NetworkEvent::InferRequest(call) => {
+                self.on_inference(call).await;
+                Ok(())
             }
-            GossipMessage::Transaction(tx) => match tx.verify(&self.chain) {
-                Err(_) => MessageAcceptance::Reject,
-                Ok(()) => {
-                    let nonce = self.account_nonce(&tx.body.signer);
-                    match self.mempool.insert(*tx, nonce) {
-                        Ok(_) => {
-                            self.propose_if_pending().await;
-                            MessageAcceptance::Accept
-                        }
-                        Err(MempoolError::FeeTooLow { .. }) => MessageAcceptance::Reject,
-                        Err(_) => MessageAcceptance::Ignore,
-                    }
-                }
-            },
-            GossipMessage::Weights(a) => match a.verify(&self.chain) {
-                Ok(()) => MessageAcceptance::Accept,
-                Err(_) => MessageAcceptance::Reject,
-            },
-        };
-        self.net.validate(id, propagation_source, acceptance).await;
-        Ok(())
+            NetworkEvent::Listening(_) => Ok(()),
+        }
     }
 }
 
 fn nonce_in(reader: &StoreReader<'_>, who: &protocol::PublicKey) -> u64 {
     consensus::ledger::query::account(reader, who).map(|a| a.nonce).unwrap_or(0)
-}
-
-/// How a consensus input the engine refused reflects on the peer that forwarded it.
-fn acceptance_for(reason: &Ignored) -> MessageAcceptance {
-    match reason {
-        Ignored::BadSignature(_)
-        | Ignored::InvalidProposal(_)
-        | Ignored::WrongProposer { .. }
-        | Ignored::InvalidPolRound { .. }
-        | Ignored::InvalidCertificate(_) => MessageAcceptance::Reject,
-        _ => MessageAcceptance::Ignore,
-    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! block, and one file per concept.
 
 mod accounts;
+mod copier;
 mod economics;
 mod proptests;
 mod staking;

@@ -85,9 +85,7 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
     p2p_cfg.bootnodes = cfg.bootnodes.clone();
     p2p_cfg.mdns = cfg.mdns;
     p2p_cfg.subnets = genesis.subnets.iter().map(|s| s.netuid).collect();
-    let (net, net_events, actor) = p2p::start(&hotkey, p2p_cfg)?;
-    let peer_id = actor.local_peer_id();
-    tokio::spawn(actor.run());
+    let (net, net_events, peer_id) = p2p::spawn(&hotkey, p2p_cfg)?;
 
     let chain_cfg = ChainConfig {
         genesis: genesis.clone(),
@@ -112,10 +110,9 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
         tao_weight: genesis.economics.tao_weight,
     })
     .context("starting the neuron")?;
-    let driver = match inference {
-        Some(miner) => driver.with_inference(miner),
-        None => driver,
-    };
+    if let Some(miner) = inference {
+        net.serve_inference(miner).await;
+    }
     let mut driver_task = tokio::spawn(driver.run());
 
     let role = match cfg.role {

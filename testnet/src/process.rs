@@ -29,9 +29,16 @@ pub struct RunningNode {
     pub log: PathBuf,
 }
 
-/// A free TCP port on loopback (bound, read, released; the OS does not hand it out again soon).
+/// A port free on loopback for both TCP and UDP (a node listens on TCP and QUIC with one number);
+/// bound, read and released, and the OS does not hand it out again soon.
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    for _ in 0..64 {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "no port free for TCP and UDP"))
 }
 
 pub struct StartSpec<'a> {
@@ -62,6 +69,8 @@ pub fn start(spec: &StartSpec) -> Result<u32, ProcessError> {
         .arg(dir.join("hotkey.secret"))
         .arg("--listen")
         .arg(format!("/ip4/127.0.0.1/tcp/{}", spec.p2p_port))
+        .arg("--listen")
+        .arg(format!("/ip4/127.0.0.1/udp/{}/quic-v1", spec.p2p_port))
         .arg("--api")
         .arg("127.0.0.1:0");
     if dir.join("node.toml").exists() {

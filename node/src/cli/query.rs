@@ -149,14 +149,13 @@ async fn ask_all(
     key: Keypair,
     targets: Vec<Target>,
 ) -> anyhow::Result<()> {
-    let (net, mut events, actor) = p2p::start(&key, P2pConfig::new(chain.clone()))?;
-    tokio::spawn(actor.run());
+    let (net, mut events, _) = p2p::spawn(&key, P2pConfig::new(chain.clone()))?;
     // Nothing is served here: drain events so the actor never blocks on us.
     tokio::spawn(async move { while events.recv().await.is_some() {} });
     let (request, truth) = question(&args, &chain)?;
     let mut reports = Vec::new();
     for t in &targets {
-        net.add_addresses(t.peer, t.endpoints.clone()).await;
+        net.add_addresses(t.peer, p2p::prefer_quic(&t.endpoints)).await;
     }
     if args.repeat <= 1 {
         let asks = targets.iter().map(|t| ask_once(&net, t, request.clone(), args.timeout_ms));

@@ -14,7 +14,9 @@ use libp2p::{Multiaddr, PeerId, Swarm, identify, noise, tcp, yamux};
 use protocol::codec;
 use protocol::keys::Keypair;
 use protocol::transaction::Transaction;
-use protocol::wire::{ConsensusMessage, InferenceResponse, SyncResponse, WeightAnnouncement};
+use protocol::wire::{
+    ConsensusMessage, InferenceResponse, InferenceStatus, SyncResponse, WeightAnnouncement,
+};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
@@ -50,6 +52,8 @@ pub struct NetworkActor {
     pending_infer:
         BTreeMap<OutboundRequestId, oneshot::Sender<Result<InferenceResponse, RequestError>>>,
     penalties: Penalties,
+    /// The miner inference requests go to, straight from the swarm (no hop through the chain).
+    inference: Option<mpsc::Sender<InboundInference>>,
 }
 
 /// Builds the swarm, starts listening and dialling bootnodes. Run the returned actor on a task.
@@ -110,6 +114,7 @@ pub fn start(
         pending_sync: BTreeMap::new(),
         pending_infer: BTreeMap::new(),
         penalties: Penalties::default(),
+        inference: None,
     };
     Ok((NetworkHandle { tx: cmd_tx }, ev_rx, actor))
 }
@@ -199,6 +204,7 @@ impl NetworkActor {
             Command::RespondSync { channel, response } => {
                 let _ = self.swarm.behaviour_mut().sync.send_response(channel, response);
             }
+            Command::ServeInference(miner) => self.inference = Some(miner),
             Command::AddAddresses { peer, addrs } => {
                 for addr in addrs {
                     self.swarm.add_peer_address(peer, addr);
@@ -352,6 +358,19 @@ impl NetworkActor {
         }
     }
 
+    fn route_inference(&mut self, call: InboundInference) {
+        let (call, status) = match &self.inference {
+            None => (call, InferenceStatus::WrongTask),
+            Some(miner) => match miner.try_send(call) {
+                Ok(()) => return,
+                Err(mpsc::error::TrySendError::Full(call)) => (call, InferenceStatus::Busy),
+                Err(mpsc::error::TrySendError::Closed(call)) => (call, InferenceStatus::WrongTask),
+            },
+        };
+        let response = InferenceResponse { status, payload: Vec::new(), server_time_us: 0 };
+        let _ = self.swarm.behaviour_mut().infer.send_response(call.channel, response);
+    }
+
     fn on_infer(
         &mut self,
         event: request_response::Event<protocol::wire::InferenceRequest, InferenceResponse>,
@@ -359,11 +378,7 @@ impl NetworkActor {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request { request, channel, .. } => {
-                    self.emit(NetworkEvent::InferRequest(InboundInference {
-                        peer,
-                        request,
-                        channel,
-                    }));
+                    self.route_inference(InboundInference { peer, request, channel });
                 }
                 request_response::Message::Response { request_id, response } => {
                     if let Some(reply) = self.pending_infer.remove(&request_id) {

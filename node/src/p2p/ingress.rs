@@ -44,7 +44,6 @@ pub struct InboundInference {
 pub enum NetworkEvent {
     Gossip(Box<InboundGossip>),
     SyncRequest { peer: PeerId, request: SyncRequest, channel: ResponseChannel<SyncResponse> },
-    InferRequest(InboundInference),
     PeerConnected(PeerId),
     PeerDisconnected(PeerId),
     Listening(Multiaddr),
@@ -110,6 +109,8 @@ pub(super) enum Command {
         response: InferenceResponse,
     },
     Dial(Multiaddr),
+    /// From now on, inference requests go to this miner.
+    ServeInference(mpsc::Sender<InboundInference>),
     /// Addresses a peer announced elsewhere (a miner's endpoints on chain), so requests to it
     /// can dial it.
     AddAddresses {
@@ -229,6 +230,13 @@ impl NetworkHandle {
 
     /// Records misbehaviour outside gossip (e.g. a garbage sync response); repeated offenders are
     /// disconnected and refused.
+    /// Hands every inbound inference request to `miner` from now on. Without a miner, requests
+    /// are answered `WrongTask`; with its queue full, `Busy`: a caller never waits on a dropped
+    /// stream.
+    pub async fn serve_inference(&self, miner: mpsc::Sender<InboundInference>) {
+        self.send(Command::ServeInference(miner)).await;
+    }
+
     /// Teaches the swarm where `peer` can be reached (for example a miner's on-chain endpoints).
     pub async fn add_addresses(&self, peer: PeerId, addrs: Vec<Multiaddr>) {
         self.send(Command::AddAddresses { peer, addrs }).await;

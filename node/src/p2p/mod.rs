@@ -3,6 +3,7 @@
 //! The rest of the node holds a [`NetworkHandle`] and receives [`NetworkEvent`]s.
 
 mod actor;
+mod addresses;
 mod behaviour;
 mod codec;
 mod config;
@@ -10,12 +11,14 @@ pub mod identity;
 mod ingress;
 mod penalties;
 mod scoring;
+mod thread;
 mod topics;
 
 #[cfg(test)]
 mod tests;
 
 pub use actor::{NetworkActor, StartError, start};
+pub use addresses::prefer_quic;
 pub use behaviour::{INFER_PROTOCOL, SYNC_PROTOCOL};
 pub use config::P2pConfig;
 pub use ingress::{
@@ -24,4 +27,5 @@ pub use ingress::{
 };
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};
+pub use thread::spawn;
 pub use topics::TopicKind;

@@ -1,17 +1,15 @@
-//! What the driver does with gossip and inference requests from the network: consensus messages
-//! go to the engine, transactions and weight announcements to the mempool, inference requests to
-//! the miner (if this node runs one).
+//! What the driver does with gossip: consensus messages go to the engine, transactions and weight
+//! announcements to the mempool.
 
 use consensus::bft::{Ignored, Input};
 use protocol::codec;
 use protocol::transaction::{Payload, Transaction};
-use protocol::wire::{ConsensusMessage, InferenceResponse, InferenceStatus, WeightAnnouncement};
-use tokio::sync::mpsc::error::TrySendError;
+use protocol::wire::{ConsensusMessage, WeightAnnouncement};
 use tracing::debug;
 
 use super::{ChainDriver, ChainError};
 use crate::chain::mempool::MempoolError;
-use crate::p2p::{GossipMessage, InboundGossip, InboundInference, MessageAcceptance, TopicKind};
+use crate::p2p::{GossipMessage, InboundGossip, MessageAcceptance, TopicKind};
 
 /// The topic a transaction travels on and its bytes there: weight settings go to their subnet's
 /// weights topic as announcements (ADR 009), everything else to the transaction topic.
@@ -102,22 +100,6 @@ impl ChainDriver {
         if let Err(e) = self.net.publish(topic, bytes).await {
             debug!(error = %e, topic = topic.label(), "transaction not gossiped (no peers yet?)");
         }
-    }
-
-    /// Hands an inference request to this node's miner, or answers it at once when there is
-    /// none (`WrongTask`) or its queue is full (`Busy`): a caller never waits on a dropped stream.
-    pub(super) async fn on_inference(&mut self, call: InboundInference) {
-        let refuse = |status| InferenceResponse { status, payload: Vec::new(), server_time_us: 0 };
-        let (call, status) = match &self.inference {
-            None => (call, InferenceStatus::WrongTask),
-            Some(miner) => match miner.try_send(call) {
-                Ok(()) => return,
-                Err(TrySendError::Full(call)) => (call, InferenceStatus::Busy),
-                Err(TrySendError::Closed(call)) => (call, InferenceStatus::WrongTask),
-            },
-        };
-        debug!(peer = %call.peer, ?status, "inference request answered by the driver");
-        self.net.respond_infer(call.channel, refuse(status)).await;
     }
 }
 

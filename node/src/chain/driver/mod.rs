@@ -31,7 +31,7 @@ use super::ingress::{ChainCommand, ChainEvent, ChainHandle, ChainStatus, SubmitE
 use super::mempool::Mempool;
 use super::state_reader::StoreReader;
 use super::sync::SyncState;
-use crate::p2p::{InboundInference, NetworkEvent, NetworkHandle, TopicKind};
+use crate::p2p::{NetworkEvent, NetworkHandle, TopicKind};
 
 /// How long one outbound sync request may take before it counts as failed.
 const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -103,8 +103,6 @@ pub struct ChainDriver {
     timers_tx: mpsc::Sender<Timer>,
     timers: mpsc::Receiver<Timer>,
     events: broadcast::Sender<ChainEvent>,
-    /// Where inference requests go when this node serves a model.
-    inference: Option<mpsc::Sender<InboundInference>>,
 }
 
 fn now_ms() -> u64 {
@@ -177,15 +175,8 @@ impl ChainDriver {
             timers_tx,
             timers,
             events,
-            inference: None,
         };
         Ok((driver, handle))
-    }
-
-    /// Routes inference requests to `miner` (by default they are answered `WrongTask`).
-    pub fn with_inference(mut self, miner: mpsc::Sender<InboundInference>) -> Self {
-        self.inference = Some(miner);
-        self
     }
 
     /// Runs until the network and every handle are gone, or a fatal error.
@@ -547,10 +538,6 @@ impl ChainDriver {
             }
             NetworkEvent::PeerDisconnected(p) => {
                 self.sync.peer_down(&p);
-                Ok(())
-            }
-            NetworkEvent::InferRequest(call) => {
-                self.on_inference(call).await;
                 Ok(())
             }
             NetworkEvent::Listening(_) => Ok(()),

@@ -308,7 +308,7 @@ async fn query_rounds(
         let mut queries = Vec::with_capacity(miners.len());
         for n in &miners {
             let Some(peer) = identity::peer_id(&n.hotkey) else { continue };
-            net.add_addresses(peer, n.endpoints.clone()).await;
+            net.add_addresses(peer, crate::p2p::prefer_quic(&n.endpoints)).await;
             let (request, truth) = task.make_request(netuid, cfg.timeout_ms, &mut rng);
             let net = net.clone();
             let wait = Duration::from_millis(u64::from(cfg.timeout_ms) + 250);

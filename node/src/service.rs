@@ -13,7 +13,7 @@ use tracing::{error, info};
 use crate::api::{self, ApiState, Metrics};
 use crate::chain::{ChainConfig, ChainDriver};
 use crate::config::{NodeConfig, Role};
-use crate::neuron::runtime::{self as neuron, ChainAccess, NeuronContext};
+use crate::neuron::runtime::{self as neuron, ChainAccess, InferenceMetrics, NeuronContext};
 use crate::p2p::{self, P2pConfig};
 
 /// Reads a file of at most `max` bytes.
@@ -85,6 +85,8 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
     p2p_cfg.bootnodes = cfg.bootnodes.clone();
     p2p_cfg.mdns = cfg.mdns;
     p2p_cfg.subnets = genesis.subnets.iter().map(|s| s.netuid).collect();
+    let traffic = p2p_cfg.traffic.clone();
+    let inference_metrics = Arc::new(InferenceMetrics::default());
     let (net, net_events, peer_id) = p2p::spawn(&hotkey, p2p_cfg)?;
 
     let chain_cfg = ChainConfig {
@@ -108,6 +110,7 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
         net: net.clone(),
         data_dir: &cfg.data_dir,
         tao_weight: genesis.economics.tao_weight,
+        metrics: inference_metrics.clone(),
     })
     .context("starting the neuron")?;
     if let Some(miner) = inference {
@@ -124,7 +127,7 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
         chain: chain.clone(),
         net: net.clone(),
         store: store.clone(),
-        metrics: Arc::new(Metrics::default()),
+        metrics: Arc::new(Metrics::new(&traffic, &inference_metrics)),
         role,
         neuron,
     };

@@ -18,7 +18,7 @@ use testnet::{TestnetLayout, TestnetSpec, http, orchestrate};
 
 const PATIENCE: Duration = Duration::from_secs(90);
 /// Epochs with every neuron registered and weights revealed before the ranking is judged.
-const EPOCHS_TO_SETTLE: usize = 3;
+const EPOCHS_TO_SETTLE: usize = 5;
 const RANKED_MINERS: usize = 6;
 
 fn metagraph(n: &RunningNode) -> Option<Vec<Value>> {
@@ -182,6 +182,19 @@ fn miners_are_paid_by_quality_and_validators_owner_and_schedule_add_up() {
     let owner_neuron = graph.iter().find(|n| n["hotkey"] == owner_hk.as_str()).unwrap();
     println!("owner's stake from its cut: {}", field(owner_neuron, "stake"));
     assert!(field(owner_neuron, "stake") > 0, "the owner earned no cut: {owner_neuron}");
+
+    // The traffic shows in /metrics: the best miner served queries, weights travelled on gossip.
+    let counter = |node: &RunningNode, series: &str| -> u64 {
+        let text = http::get_text(node.api, "/metrics").unwrap_or_default();
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse::<f64>().ok())
+            .map_or(0, |v| v as u64)
+    };
+    let best = nodes.iter().find(|n| n.name == "miner-0").unwrap();
+    let served = counter(best, "tau_inference_served_total{netuid=\"1\",outcome=\"ok\"}");
+    let weights = counter(observer, "tau_gossip_received_total{topic=\"weights\"}");
+    println!("miner-0 served {served} queries; validator-0 received {weights} weight messages");
+    assert!(served > 0 && weights > 0, "metrics: served {served}, weights received {weights}");
 
     // Issuance is genesis plus one block emission per block, to the rao.
     let supply = http::get(observer.api, "/supply").unwrap();

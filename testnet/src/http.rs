@@ -27,7 +27,7 @@ fn request(
     path: &str,
     body: Option<&str>,
     timeout: Duration,
-) -> Result<Value, HttpError> {
+) -> Result<String, HttpError> {
     let mut s = TcpStream::connect_timeout(&addr, timeout)?;
     s.set_read_timeout(Some(timeout))?;
     s.set_write_timeout(Some(timeout))?;
@@ -52,7 +52,7 @@ fn request(
     if !(200..300).contains(&status) {
         return Err(HttpError::Status { addr, status, body: payload });
     }
-    Ok(serde_json::from_str(&payload)?)
+    Ok(payload)
 }
 
 fn dechunk(mut s: &str) -> Option<String> {
@@ -69,9 +69,15 @@ fn dechunk(mut s: &str) -> Option<String> {
 }
 
 pub fn get(addr: SocketAddr, path: &str) -> Result<Value, HttpError> {
+    Ok(serde_json::from_str(&get_text(addr, path)?)?)
+}
+
+/// A GET whose body is not JSON (Prometheus metrics, say).
+pub fn get_text(addr: SocketAddr, path: &str) -> Result<String, HttpError> {
     request(addr, "GET", path, None, Duration::from_secs(5))
 }
 
 pub fn post(addr: SocketAddr, path: &str, body: &Value) -> Result<Value, HttpError> {
-    request(addr, "POST", path, Some(&body.to_string()), Duration::from_secs(10))
+    let text = request(addr, "POST", path, Some(&body.to_string()), Duration::from_secs(10))?;
+    Ok(serde_json::from_str(&text)?)
 }

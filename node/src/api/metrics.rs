@@ -12,6 +12,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use super::ApiState;
+use crate::neuron::runtime::InferenceMetrics;
 
 pub struct Metrics {
     registry: Registry,
@@ -26,8 +27,10 @@ pub struct Metrics {
     pub submitted: Counter<u64, AtomicU64>,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    /// The node's metrics, including the network's per-topic traffic and the neuron's inference
+    /// counters, which those parts increment themselves.
+    pub fn new(traffic: &crate::p2p::TrafficMetrics, inference: &InferenceMetrics) -> Self {
         let mut registry = Registry::with_prefix("tau");
         let m = Metrics {
             registry: Registry::default(),
@@ -68,6 +71,8 @@ impl Default for Metrics {
             "Transactions accepted through the API",
             m.submitted.clone(),
         );
+        traffic.register(&mut registry);
+        inference.register(&mut registry);
         Metrics { registry, ..m }
     }
 }

@@ -49,6 +49,10 @@ impl ScoreBook {
             *entry = UidScore { hotkey, ema: x, samples: 0 };
         }
         if entry.samples > 0 {
+            // Warm-up: while fewer than 1/α losses are in, the weight of a new one is
+            // 1/(samples + 1), so the average is the plain mean rather than leaning on the first
+            // loss for ~1/α samples.
+            let alpha = alpha.max(one / (entry.samples + 1));
             // ema + α(x − ema), computed on the side that cannot underflow.
             entry.ema = if x >= entry.ema {
                 entry.ema + (x - entry.ema) * alpha / one
@@ -100,15 +104,22 @@ mod tests {
         let mut book = ScoreBook::new(100_000);
         book.observe(Uid(1), key(1), Loss(1_000));
         assert_eq!(book.get(Uid(1)).unwrap().mean(), Loss(1_000));
+        // Warm-up: the plain mean of the first losses (weights 1/2, then 1/3, …, until α wins).
+        book.observe(Uid(1), key(1), Loss(2_000));
+        assert_eq!(book.get(Uid(1)).unwrap().mean(), Loss(1_500));
+        book.observe(Uid(1), key(1), Loss(0));
+        assert_eq!(book.get(Uid(1)).unwrap().mean(), Loss(1_000));
+        for _ in 0..7 {
+            book.observe(Uid(1), key(1), Loss(1_000));
+        }
+        // Ten samples: α = 1/10 from here on.
         book.observe(Uid(1), key(1), Loss(2_000));
         assert_eq!(book.get(Uid(1)).unwrap().mean(), Loss(1_100));
-        book.observe(Uid(1), key(1), Loss(0));
-        assert_eq!(book.get(Uid(1)).unwrap().mean(), Loss(990));
         for _ in 0..200 {
             book.observe(Uid(1), key(1), Loss(5_000));
         }
         assert_eq!(book.get(Uid(1)).unwrap().mean(), Loss(4_999));
-        assert_eq!(book.get(Uid(1)).unwrap().samples, 203);
+        assert_eq!(book.get(Uid(1)).unwrap().samples, 211);
     }
 
     #[test]

@@ -173,6 +173,7 @@ impl NetworkActor {
         let chain = self.config.chain_id.clone();
         match command {
             Command::Publish { topic, data, reply } => {
+                self.config.traffic.on_published(topic.label(), data.len());
                 let r = self
                     .swarm
                     .behaviour_mut()
@@ -291,6 +292,7 @@ impl NetworkActor {
             );
             return;
         };
+        self.config.traffic.on_received(topic.label(), size);
         let decoded = match topic {
             TopicKind::Consensus => {
                 codec::decode::<ConsensusMessage>(&message.data).map(GossipMessage::Consensus)
@@ -319,6 +321,7 @@ impl NetworkActor {
             }
             Err(e) => {
                 warn!(peer = %source, topic = topic.label(), size, error = %e, "rejecting undecodable gossip");
+                self.config.traffic.on_garbage(topic.label());
                 self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
                     &id,
                     &source,

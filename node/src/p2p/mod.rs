@@ -13,6 +13,7 @@ mod penalties;
 mod scoring;
 mod thread;
 mod topics;
+mod traffic;
 
 #[cfg(test)]
 mod tests;
@@ -29,3 +30,4 @@ pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};
 pub use thread::spawn;
 pub use topics::TopicKind;
+pub use traffic::TrafficMetrics;

@@ -11,6 +11,7 @@
 
 pub mod commits;
 pub mod enrol;
+pub mod metrics;
 pub mod serving;
 pub mod status;
 pub mod submit;
@@ -30,6 +31,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Mutex, broadcast, mpsc};
 use tracing::info;
 
+pub use metrics::InferenceMetrics;
 pub use status::{NeuronStatusBoard, SubnetNeuronStatus};
 pub use submit::{ChainAccess, TxFailure};
 
@@ -78,6 +80,7 @@ pub struct NeuronContext<'a> {
     pub net: NetworkHandle,
     pub data_dir: &'a Path,
     pub tao_weight: u64,
+    pub metrics: Arc<InferenceMetrics>,
 }
 
 /// Starts the miner or validator tasks. Returns the sender the chain driver hands inference
@@ -119,7 +122,7 @@ pub fn start(
                 ));
             }
             let (tx, rx) = mpsc::channel(1024);
-            tokio::spawn(serving::dispatch(ctx.net.clone(), services, rx));
+            tokio::spawn(serving::dispatch(ctx.net.clone(), services, rx, ctx.metrics.clone()));
             Ok((Some(tx), board))
         }
         Role::Validator => {
@@ -148,6 +151,7 @@ pub fn start(
                     board: board.clone(),
                     commits: commits::CommitFile::open(&ctx.data_dir.join("neuron"), netuid),
                     rng_seed: seed,
+                    metrics: ctx.metrics.clone(),
                 };
                 info!(netuid = netuid.0, "validating");
                 tokio::spawn(validator.run());

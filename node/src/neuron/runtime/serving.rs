@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
 use super::enrol::{Enroller, Enrolment};
+use super::metrics::InferenceMetrics;
 use super::status::NeuronStatusBoard;
 use super::submit::ChainAccess;
 use super::{BlockTicker, stake_weight};
@@ -57,14 +58,18 @@ pub async fn dispatch(
     net: NetworkHandle,
     services: BTreeMap<NetUid, Arc<MinerService>>,
     mut calls: mpsc::Receiver<InboundInference>,
+    metrics: Arc<InferenceMetrics>,
 ) {
     while let Some(InboundInference { peer, request, channel }) = calls.recv().await {
         let net = net.clone();
+        let netuid = request.netuid.0;
         match services.get(&request.netuid) {
             Some(service) => {
                 let service = service.clone();
+                let metrics = metrics.clone();
                 tokio::spawn(async move {
                     let response = service.handle(&peer, request).await;
+                    metrics.on_served(netuid, response.status);
                     net.respond_infer(channel, response).await;
                 });
             }
@@ -74,6 +79,7 @@ pub async fn dispatch(
                     payload: Vec::new(),
                     server_time_us: 0,
                 };
+                metrics.on_served(netuid, response.status);
                 net.respond_infer(channel, response).await;
             }
         }

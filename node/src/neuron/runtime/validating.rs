@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 use super::BlockTicker;
 use super::commits::{CommitFile, LocalCommit};
 use super::enrol::{Enroller, Enrolment};
+use super::metrics::{InferenceMetrics, status_label};
 use super::status::NeuronStatusBoard;
 use super::submit::{ChainAccess, TxFailure};
 use crate::chain::ChainEvent;
@@ -48,6 +49,7 @@ pub struct Validator {
     pub board: NeuronStatusBoard,
     pub commits: CommitFile,
     pub rng_seed: u64,
+    pub metrics: Arc<InferenceMetrics>,
 }
 
 impl Validator {
@@ -72,6 +74,7 @@ impl Validator {
                 interval: self.settings.query_interval,
                 seed: self.rng_seed,
             },
+            self.metrics.clone(),
         ));
         let mut ticker = BlockTicker::new(&self.access.chain);
         let mut salt_rng = ChaCha8Rng::from_os_rng();
@@ -282,6 +285,7 @@ async fn query_rounds(
     book: Arc<Mutex<ScoreBook>>,
     board: NeuronStatusBoard,
     cfg: RoundSettings,
+    metrics: Arc<InferenceMetrics>,
 ) {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let mut tick = tokio::time::interval(cfg.interval);
@@ -313,8 +317,16 @@ async fn query_rounds(
             let net = net.clone();
             let wait = Duration::from_millis(u64::from(cfg.timeout_ms) + 250);
             let (uid, hotkey) = (n.uid, n.hotkey);
+            let metrics = metrics.clone();
             queries.push(async move {
+                let sent = std::time::Instant::now();
                 let answer = tokio::time::timeout(wait, net.infer(peer, request)).await;
+                let (outcome, latency) = match &answer {
+                    Ok(Ok(r)) => (status_label(r.status), Some(sent.elapsed().as_secs_f64())),
+                    Ok(Err(_)) => ("failed", None),
+                    Err(_) => ("no_answer", None),
+                };
+                metrics.on_query(netuid.0, outcome, latency);
                 let payload = match answer {
                     Ok(Ok(r)) if r.status == InferenceStatus::Ok => Some(r.payload),
                     _ => None,

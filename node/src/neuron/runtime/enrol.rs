@@ -53,6 +53,18 @@ impl Enroller {
                 self.netuid.0, self.max_burn
             )));
         }
+        let balance = access.read(|r| query::account(r, &coldkey.public()).map(|a| a.balance))?;
+        let needed = burn.0.saturating_add(access.fee.0);
+        if balance.0 < needed {
+            return Ok(Enrolment::Waiting(format!(
+                "coldkey {} holds {balance} but registering on subnet {} needs {} (burn {burn} + \
+                 fee {}): fund it",
+                coldkey.public(),
+                self.netuid.0,
+                Rao(needed),
+                access.fee
+            )));
+        }
         info!(netuid = self.netuid.0, %burn, "registering the hotkey");
         // The configured ceiling, not today's price: the burn may rise before the block lands.
         let payload =

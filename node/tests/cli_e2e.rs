@@ -254,3 +254,68 @@ fn insufficient_balance_names_the_missing_amount_and_a_rejected_tx_has_a_receipt
     assert_eq!(receipt["ok"], Value::Bool(false), "{receipt}");
     assert_eq!(receipt["error"], "amount must be positive", "{receipt}");
 }
+
+#[test]
+fn an_owner_creates_a_subnet_sets_weights_then_commits_and_reveals() {
+    let mut user = User::new();
+    let (alice, _) = user.new_wallet("alice");
+    user.json(&["wallet", "-w", "alice", "new-hotkey", "--hotkey", "owner"]);
+    let net = Net::start("tau-cli-weights", &[(alice.as_str(), 1_100)]);
+    user.api = net.api();
+
+    // The lock (1000 τ on a new network) creates subnet 2 with short epochs, no commit-reveal.
+    let create = ["subnet", "create", "-w", "alice", "--hotkey", "owner", "-y"];
+    let params = ["tempo=5", "weights_rate_limit=1", "commit_reveal_enabled=false"];
+    let created = user.json(&[&create[..], &params[..]].concat());
+    assert_eq!(created["ok"], Value::Bool(true), "{created}");
+    let hp = user.json(&["subnet", "hyperparameters", "--netuid", "2"]);
+    assert_eq!(hp["hyperparameters"]["tempo"], 5, "{hp}");
+
+    // The owner's hotkey (uid 0) may set weights without a permit.
+    let target = ["-w", "alice", "--hotkey", "owner", "--netuid", "2"];
+    let set = user.json(
+        &[&["weights", "set"][..], &target[..], &["--uids", "0", "--weights", "1", "-y"]].concat(),
+    );
+    assert_eq!(set["ok"], Value::Bool(true), "{set}");
+
+    // With commit-reveal on, `set` is refused with what to do, and a commit is revealed in its
+    // reveal epoch from the salt the wallet kept.
+    let on = user.json(&[
+        "subnet",
+        "set",
+        "-w",
+        "alice",
+        "--netuid",
+        "2",
+        "commit_reveal_enabled=true",
+        "-y",
+    ]);
+    assert_eq!(on["ok"], Value::Bool(true), "{on}");
+    let refused = user.fails(
+        &[&["weights", "set"][..], &target[..], &["--uids", "0", "--weights", "1", "-y"]].concat(),
+    );
+    assert!(refused.contains("tau weights commit"), "{refused}");
+    let commit = user.json(
+        &[&["weights", "commit"][..], &target[..], &["--uids", "0", "--weights", "1", "-y"]]
+            .concat(),
+    );
+    assert_eq!(commit["ok"], Value::Bool(true), "{commit}");
+    let status = user.json(&[&["weights", "status"][..], &target[..]].concat());
+    assert_eq!(status["pending_commits"].as_array().unwrap().len(), 1, "{status}");
+    assert_eq!(status["saved_commits"].as_array().unwrap().len(), 1, "{status}");
+    let deadline = Instant::now() + PATIENCE;
+    let reveal = [&["weights", "reveal"][..], &target[..], &["-y", "--json"]].concat();
+    loop {
+        let out = user.run(&reveal);
+        if out.status.success() {
+            break;
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no commit can be revealed yet"), "{err}");
+        assert!(Instant::now() < deadline, "never revealed: {err}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let status = user.json(&[&["weights", "status"][..], &target[..]].concat());
+    assert!(status["pending_commits"].as_array().unwrap().is_empty(), "{status}");
+    assert!(status["saved_commits"].as_array().unwrap().is_empty(), "{status}");
+}

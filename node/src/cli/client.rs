@@ -23,6 +23,12 @@ pub enum ClientError {
          TAU_API at one"
     )]
     Unreachable { url: String, reason: String },
+    /// The connection broke or timed out after the request may have been received.
+    #[error(
+        "the connection to the node at {url} failed during the request ({reason}); a transaction \
+         being submitted may still reach the chain"
+    )]
+    Interrupted { url: String, reason: String },
     /// The API's own words for a 404 (an unknown subnet, hotkey, transaction).
     #[error("{0}")]
     NotFound(String),
@@ -117,8 +123,12 @@ impl Client {
 
     fn fail(&self, path: &str, e: HttpError) -> ClientError {
         match e {
-            HttpError::Io(e) => {
+            // Only a refused connection proves the node never saw the request.
+            HttpError::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                 ClientError::Unreachable { url: self.url.clone(), reason: e.to_string() }
+            }
+            HttpError::Io(e) => {
+                ClientError::Interrupted { url: self.url.clone(), reason: e.to_string() }
             }
             HttpError::Status { status, body, .. } => {
                 // Handlers answer `{"error": "…"}`; anything else is shown as it came.

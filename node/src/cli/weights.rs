@@ -213,7 +213,7 @@ impl Setter {
     /// First block of epoch `e` (the inverse of `epoch_index`).
     fn epoch_start(&self, e: u64) -> u64 {
         let m = u64::from(self.subnet.hyperparameters.tempo) + 1;
-        (e * m).saturating_sub(u64::from(self.netuid.0) + 1)
+        e.saturating_mul(m).saturating_sub(u64::from(self.netuid.0) + 1)
     }
 }
 
@@ -286,6 +286,9 @@ fn set(ctx: &Ctx, a: RowArgs, commit: bool) -> anyhow::Result<()> {
         Ok(Outcome::Included(r)) => {
             saved.block = Some(r.height.0);
             commits::save(&wallet_dir, &s.name, &saved)?;
+            // The commit's epoch is its block's, which may be later than the preview's.
+            let reveal_epoch =
+                s.epoch_of(r.height.0) + s.subnet.hyperparameters.reveal_period_epochs;
             if !ctx.json {
                 println!(
                     "Reveal with `tau weights reveal --netuid {netuid} --hotkey {}` in epoch \

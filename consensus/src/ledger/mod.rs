@@ -36,6 +36,7 @@ pub use events::Event;
 pub use execute::{BlockContext, BlockOutcome, Env, execute_block};
 pub use pool::{Quote, quote, spot_price};
 pub use state::{MemState, Overlay, StateReader};
+pub use subnets::validate_hyperparameters;
 pub use validators::{JAIL_BLOCKS, SLASH_PER_MILLE, ValidatorSetChange};
 pub use weights::{epoch_due, epoch_index};
 

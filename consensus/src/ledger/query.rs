@@ -11,9 +11,9 @@ use super::emission::block_emission;
 use super::error::LedgerError;
 use super::execute::Env;
 use super::keys;
-use super::records::{Account, Neuron, Totals};
+use super::records::{Account, ChainConfig, LedgerValidator, Neuron, Totals};
 use super::registration::{load_neuron, uid_of};
-use super::staking::{ROOT_PRICE, share_value, stake_of, stake_pool};
+use super::staking::{ROOT_PRICE, load_hotkey, share_value, stake_of, stake_pool};
 use super::state::{Overlay, StateReader};
 use super::subnets::{load_pool, load_registration, load_subnet, lock_cost, subnet_ids};
 use super::validators::current_set;
@@ -33,13 +33,13 @@ pub fn totals(state: &dyn StateReader) -> Result<Totals, LedgerError> {
     load_totals(&view(state))
 }
 
-/// The chain's id and its genesis parameters, with the last executed height.
-pub fn chain_config(state: &dyn StateReader) -> Result<super::records::ChainConfig, LedgerError> {
-    load_config(&view(state))
-}
-
 pub fn height(state: &dyn StateReader) -> Result<Height, LedgerError> {
     Ok(load_config(&view(state))?.height)
+}
+
+/// The network's parameters from genesis (chain id, economics, consensus) and the executed height.
+pub fn chain_config(state: &dyn StateReader) -> Result<ChainConfig, LedgerError> {
+    load_config(&view(state))
 }
 
 /// τ the next block will issue.
@@ -217,6 +217,36 @@ pub fn neuron(
     let Some(uid) = uid_of(&st, netuid, hotkey)? else { return Ok(None) };
     let n = load_neuron(&st, netuid, uid)?;
     neuron_info(&st, netuid, uid, n).map(Some)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotkeyInfo {
+    pub hotkey: PublicKey,
+    /// The coldkey that owns it: the only one that may register it or set its take.
+    pub coldkey: PublicKey,
+    /// Share of delegated dividends it keeps (u16 proportion).
+    pub take: u16,
+    /// τ staked behind it on root, by every nominator: its ledger-validator voting power.
+    pub root_stake: Rao,
+    /// Its opt-in to the ledger validator set, if any (with a jail end after evidence).
+    pub ledger_validator: Option<LedgerValidator>,
+}
+
+/// Owner, take and ledger-validator opt-in of a hotkey; `None` for a hotkey the ledger has never
+/// seen (not registered anywhere, owns no subnet).
+pub fn hotkey(
+    state: &dyn StateReader,
+    hotkey: &PublicKey,
+) -> Result<Option<HotkeyInfo>, LedgerError> {
+    let st = view(state);
+    let Some(h) = load_hotkey(&st, hotkey)? else { return Ok(None) };
+    Ok(Some(HotkeyInfo {
+        hotkey: *hotkey,
+        coldkey: h.coldkey,
+        take: h.take,
+        root_stake: Rao(stake_pool(&st, hotkey, NetUid::ROOT)?.value),
+        ledger_validator: st.read(&keys::ledger_validator(hotkey))?,
+    }))
 }
 
 /// Stake of `(coldkey, hotkey, netuid)`: alpha rao, τ rao on root.

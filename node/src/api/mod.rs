@@ -1,7 +1,9 @@
 //! The HTTP JSON API (loopback by default): node status, blocks, accounts, subnets, metagraphs,
-//! transaction submission, a live event stream (SSE) and Prometheus metrics.
+//! transaction submission and receipts, a live event stream (SSE) and Prometheus metrics.
 
+mod ledger;
 mod metrics;
+mod receipts;
 mod routes;
 
 use std::net::SocketAddr;
@@ -15,6 +17,7 @@ use crate::neuron::runtime::NeuronStatusBoard;
 use crate::p2p::NetworkHandle;
 
 pub use metrics::Metrics;
+pub use receipts::Receipt;
 
 /// What the handlers read from.
 #[derive(Clone)]
@@ -36,7 +39,8 @@ pub async fn serve(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let app = routes::router(state);
+    let receipts = receipts::Receipts::spawn(&state.chain);
+    let app = routes::router(routes::AppState { api: state, receipts });
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "API server stopped");

@@ -1,9 +1,12 @@
-//! Route handlers. Reads go to a consistent storage snapshot through the ledger's queries.
+//! The router and the node-level handlers (status, blocks, submission, events). Reads go to a
+//! consistent storage snapshot through the ledger's queries; the ledger views a wallet needs
+//! (stakes, hotkeys, weights, receipts) are in `ledger.rs`.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -18,21 +21,48 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::ApiState;
+use super::ledger;
+use super::receipts::Receipts;
 use crate::chain::StoreReader;
 
-pub fn router(state: ApiState) -> Router {
+/// Everything the handlers share: the node's handles and the receipt cache the API keeps itself.
+#[derive(Clone)]
+pub struct AppState {
+    pub api: ApiState,
+    pub receipts: Arc<Receipts>,
+}
+
+impl FromRef<AppState> for ApiState {
+    fn from_ref(s: &AppState) -> ApiState {
+        s.api.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Receipts> {
+    fn from_ref(s: &AppState) -> Arc<Receipts> {
+        s.receipts.clone()
+    }
+}
+
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/status", get(status))
         .route("/neuron", get(neuron))
         .route("/supply", get(supply))
         .route("/blocks/latest", get(latest_block))
         .route("/blocks/{height}", get(block))
+        .route("/chain", get(ledger::chain))
         .route("/accounts/{address}", get(account))
+        .route("/accounts/{address}/stakes", get(ledger::stakes))
+        .route("/hotkeys/{address}", get(ledger::hotkey))
         .route("/subnets", get(subnets))
         .route("/subnets/{netuid}", get(subnet))
         .route("/subnets/{netuid}/metagraph", get(metagraph))
+        .route("/subnets/{netuid}/neurons/{hotkey}", get(ledger::neuron))
+        .route("/subnets/{netuid}/weights/{hotkey}", get(ledger::weights_status))
         .route("/validators", get(validators))
         .route("/transactions", post(submit))
+        .route("/transactions/{hash}", get(ledger::receipt))
         .route(
             "/transactions/batch",
             post(submit_batch).layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
@@ -51,15 +81,19 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
+pub(super) fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
 }
 
-fn not_found(what: String) -> ApiError {
+pub(super) fn not_found(what: String) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, what)
 }
 
-type ApiResult = Result<Json<Value>, ApiError>;
+pub(super) fn bad_request(what: String) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, what)
+}
+
+pub(super) type ApiResult = Result<Json<Value>, ApiError>;
 
 async fn status(State(s): State<ApiState>) -> ApiResult {
     let chain = s.chain.status().await.ok_or_else(|| internal("chain driver stopped"))?;
@@ -113,12 +147,12 @@ async fn latest_block(State(s): State<ApiState>) -> ApiResult {
     block_json(&s, tip.height)
 }
 
-fn reader(s: &ApiState) -> Result<StoreReader<'_>, ApiError> {
+pub(super) fn reader(s: &ApiState) -> Result<StoreReader<'_>, ApiError> {
     Ok(StoreReader::new(s.store.snapshot().map_err(internal)?))
 }
 
-fn parse_key(address: &str) -> Result<PublicKey, ApiError> {
-    PublicKey::from_address(address).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.to_string()))
+pub(super) fn parse_key(address: &str) -> Result<PublicKey, ApiError> {
+    PublicKey::from_address(address).map_err(|e| bad_request(format!("`{address}`: {e}")))
 }
 
 async fn account(State(s): State<ApiState>, Path(address): Path<String>) -> ApiResult {

@@ -1,9 +1,22 @@
 //! The `tau` command line: argument parsing and dispatch to one file per subcommand family.
 
+mod client;
+mod commits;
+mod context;
+mod hyperparams;
 mod node;
 mod query;
+mod register;
+mod stake;
+mod submit;
+mod subnet;
+mod swap;
 mod testnet;
+mod transfer;
+mod ui;
+mod validator;
 mod wallet;
+mod weights;
 
 use std::process::ExitCode;
 
@@ -18,13 +31,32 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Wallets: coldkeys and hotkeys, their mnemonics and addresses.
+    Wallet(wallet::WalletCommand),
+    /// Send τ from the wallet's coldkey.
+    Transfer(transfer::TransferArgs),
+    /// Stake: add, remove, move (with a slippage tolerance) and list.
+    Stake(stake::StakeCommand),
+    /// Subnets: create, list, show (the metagraph), hyperparameters, set.
+    Subnet(subnet::SubnetCommand),
+    /// A subnet's metagraph (same as `tau subnet show`).
+    Metagraph {
+        #[command(flatten)]
+        common: context::CommonArgs,
+        #[command(flatten)]
+        args: subnet::ShowArgs,
+    },
+    /// Register one of the wallet's hotkeys on a subnet.
+    Register(register::RegisterArgs),
+    /// Weights: set, commit, reveal, and status (the next allowed block).
+    Weights(weights::WeightsCommand),
+    /// The ledger validator set: opt in, list.
+    Validator(validator::ValidatorCommand),
     /// Run a node: follow the chain, and validate or mine by role.
     Node(node::NodeArgs),
     /// Local multi-node testnets.
     #[command(subcommand)]
     Testnet(testnet::TestnetCommand),
-    /// Wallets: coldkeys and hotkeys, their mnemonics and addresses.
-    Wallet(wallet::WalletCommand),
     /// Ask a subnet's best miners a question and print their answers (or benchmark them).
     Query(query::QueryArgs),
 }
@@ -32,9 +64,16 @@ enum Command {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Wallet(cmd) => wallet::run(cmd),
+        Command::Transfer(a) => transfer::run(a),
+        Command::Stake(cmd) => stake::run(cmd),
+        Command::Subnet(cmd) => subnet::run(cmd),
+        Command::Metagraph { common, args } => subnet::metagraph(common, args),
+        Command::Register(a) => register::run(a),
+        Command::Weights(cmd) => weights::run(cmd),
+        Command::Validator(cmd) => validator::run(cmd),
         Command::Node(args) => node::run(args),
         Command::Testnet(cmd) => testnet::run(cmd),
-        Command::Wallet(cmd) => wallet::run(cmd),
         Command::Query(args) => query::run(args),
     };
     match result {

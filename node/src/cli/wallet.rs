@@ -1,7 +1,7 @@
 //! `tau wallet …`: create, restore and inspect wallets. The keys, files and formats are in
 //! `crate::wallet`; this file is prompts, flags and output only.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -211,23 +211,8 @@ impl Ctx {
         WriteOptions { overwrite, kdf: self.kdf }
     }
 
-    /// Asks before a destructive step; `-y` answers yes, and a script without `-y` is refused
-    /// rather than left waiting on a prompt nobody sees.
     fn confirm(&self, question: &str) -> anyhow::Result<()> {
-        if self.yes {
-            return Ok(());
-        }
-        if !std::io::stdin().is_terminal() {
-            bail!("{question} Pass -y to confirm without a prompt.");
-        }
-        eprint!("{question} [y/N] ");
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        match answer.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" => Ok(()),
-            _ => bail!("cancelled: nothing was changed"),
-        }
+        super::ui::confirm(self.yes, question)
     }
 }
 
@@ -517,7 +502,7 @@ fn needs_api(ctx: &Ctx, what: &str, a: ApiArgs, with_hotkeys: bool) -> anyhow::R
             ctx.wallet
         );
     }
-    let url = a.api.unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
+    let url = a.api.unwrap_or_else(|| super::client::DEFAULT_API.to_string());
     let addr = super::api_addr(&url)?;
     let mut rows = Vec::new();
     for (label, key) in targets {

@@ -87,7 +87,8 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
     p2p_cfg.subnets = genesis.subnets.iter().map(|s| s.netuid).collect();
     let traffic = p2p_cfg.traffic.clone();
     let inference_metrics = Arc::new(InferenceMetrics::default());
-    let (net, net_events, peer_id) = p2p::spawn(&hotkey, p2p_cfg)?;
+    let network = p2p::spawn(&hotkey, p2p_cfg)?;
+    let (net, net_events, peer_id) = (network.handle, network.events, network.peer_id);
 
     let chain_cfg = ChainConfig {
         genesis: genesis.clone(),
@@ -111,6 +112,7 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
         data_dir: &cfg.data_dir,
         tao_weight: genesis.economics.tao_weight,
         metrics: inference_metrics.clone(),
+        network_runtime: network.runtime.clone(),
     })
     .context("starting the neuron")?;
     if let Some(miner) = inference {

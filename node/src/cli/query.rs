@@ -56,6 +56,7 @@ pub struct QueryArgs {
 }
 
 /// A serving miner as the metagraph shows it.
+#[derive(Clone)]
 struct Target {
     uid: u16,
     hotkey: String,
@@ -149,7 +150,8 @@ async fn ask_all(
     key: Keypair,
     targets: Vec<Target>,
 ) -> anyhow::Result<()> {
-    let (net, mut events, _) = p2p::spawn(&key, P2pConfig::new(chain.clone()))?;
+    let network = p2p::spawn(&key, P2pConfig::new(chain.clone()))?;
+    let (net, mut events, runtime) = (network.handle, network.events, network.runtime);
     // Nothing is served here: drain events so the actor never blocks on us.
     tokio::spawn(async move { while events.recv().await.is_some() {} });
     let (request, truth) = question(&args, &chain)?;
@@ -162,7 +164,11 @@ async fn ask_all(
         reports = futures::future::join_all(asks).await;
     } else {
         for t in &targets {
-            reports.push(bench(&net, t, &request, &args).await);
+            // On the network thread, like a miner's dispatch: the measured path is the stack's.
+            let (net, t, request) = (net.clone(), t.clone(), request.clone());
+            let (repeat, concurrency, timeout) = (args.repeat, args.concurrency, args.timeout_ms);
+            let run = async move { bench(&net, &t, &request, repeat, concurrency, timeout).await };
+            reports.push(runtime.spawn(run).await?);
         }
     }
     if args.json {
@@ -232,12 +238,14 @@ async fn bench(
     net: &NetworkHandle,
     t: &Target,
     request: &InferenceRequest,
-    args: &QueryArgs,
+    repeat: usize,
+    concurrency: usize,
+    timeout_ms: u32,
 ) -> Value {
-    let _ = ask_once(net, t, request.clone(), args.timeout_ms).await;
+    let _ = ask_once(net, t, request.clone(), timeout_ms).await;
     let net = Arc::new(net.clone());
     let started = Instant::now();
-    let results: Vec<(bool, Duration)> = futures::stream::iter(0..args.repeat)
+    let results: Vec<(bool, Duration)> = futures::stream::iter(0..repeat)
         .map(|_| {
             let net = net.clone();
             let request = request.clone();
@@ -248,7 +256,7 @@ async fn bench(
                 (ok, t0.elapsed())
             }
         })
-        .buffer_unordered(args.concurrency.max(1))
+        .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
     let elapsed = started.elapsed();
@@ -261,7 +269,7 @@ async fn bench(
     let ok = results.iter().filter(|r| r.0).count();
     json!({
         "uid": t.uid, "hotkey": t.hotkey, "status": "bench",
-        "requests": results.len(), "ok": ok, "concurrency": args.concurrency,
+        "requests": results.len(), "ok": ok, "concurrency": concurrency,
         "requests_per_s": results.len() as f64 / elapsed.as_secs_f64(),
         "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": pct(1.0),
     })

@@ -28,6 +28,6 @@ pub use ingress::{
 };
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};
-pub use thread::spawn;
+pub use thread::{NetworkThread, spawn};
 pub use topics::TopicKind;
 pub use traffic::TrafficMetrics;

@@ -14,11 +14,18 @@ use super::actor::{StartError, start};
 use super::config::P2pConfig;
 use super::ingress::{NetworkEvent, NetworkHandle};
 
+/// The running network: its handle, its events, its identity, and its thread's runtime, on which
+/// latency-critical work next to the swarm (a miner's request dispatch) can run without crossing
+/// threads.
+pub struct NetworkThread {
+    pub handle: NetworkHandle,
+    pub events: mpsc::Receiver<NetworkEvent>,
+    pub peer_id: PeerId,
+    pub runtime: tokio::runtime::Handle,
+}
+
 /// Starts the network on its own thread; returns once it listens (or failed to).
-pub fn spawn(
-    hotkey: &Keypair,
-    config: P2pConfig,
-) -> Result<(NetworkHandle, mpsc::Receiver<NetworkEvent>, PeerId), StartError> {
+pub fn spawn(hotkey: &Keypair, config: P2pConfig) -> Result<NetworkThread, StartError> {
     let (ready_tx, ready_rx) = std_mpsc::sync_channel(1);
     let hotkey = hotkey.clone();
     std::thread::Builder::new()
@@ -34,7 +41,12 @@ pub fn spawn(
             rt.block_on(async move {
                 match start(&hotkey, config) {
                     Ok((handle, events, actor)) => {
-                        let _ = ready_tx.send(Ok((handle, events, actor.local_peer_id())));
+                        let _ = ready_tx.send(Ok(NetworkThread {
+                            handle,
+                            events,
+                            peer_id: actor.local_peer_id(),
+                            runtime: tokio::runtime::Handle::current(),
+                        }));
                         actor.run().await;
                     }
                     Err(e) => {

@@ -81,6 +81,8 @@ pub struct NeuronContext<'a> {
     pub data_dir: &'a Path,
     pub tao_weight: u64,
     pub metrics: Arc<InferenceMetrics>,
+    /// The network thread's runtime: the miner's dispatch runs there, next to the swarm.
+    pub network_runtime: tokio::runtime::Handle,
 }
 
 /// Starts the miner or validator tasks. Returns the sender the chain driver hands inference
@@ -122,7 +124,14 @@ pub fn start(
                 ));
             }
             let (tx, rx) = mpsc::channel(1024);
-            tokio::spawn(serving::dispatch(ctx.net.clone(), services, rx, ctx.metrics.clone()));
+            // Requests arrive from the swarm and answers go back to it: dispatching them on the
+            // swarm's own thread saves two thread hand-offs per request.
+            ctx.network_runtime.spawn(serving::dispatch(
+                ctx.net.clone(),
+                services,
+                rx,
+                ctx.metrics.clone(),
+            ));
             Ok((Some(tx), board))
         }
         Role::Validator => {

@@ -46,6 +46,8 @@ pub struct NodeConfig {
     pub log_format: LogFormat,
     /// tracing env-filter directives, e.g. `info,node::p2p=debug`.
     pub log_filter: String,
+    /// Directory for a gossip capture (docs/capture-format.md); none when unset.
+    pub capture: Option<PathBuf>,
 }
 
 impl Default for NodeConfig {
@@ -64,6 +66,7 @@ impl Default for NodeConfig {
             api: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log_format: LogFormat::Text,
             log_filter: "info".to_string(),
+            capture: None,
         }
     }
 }

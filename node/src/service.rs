@@ -79,6 +79,7 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
     p2p_cfg.bootnodes = cfg.bootnodes.clone();
     p2p_cfg.mdns = cfg.mdns;
     p2p_cfg.subnets = genesis.subnets.iter().map(|s| s.netuid).collect();
+    p2p_cfg.capture_dir = cfg.capture.clone();
     let (net, net_events, actor) = p2p::start(&hotkey, p2p_cfg)?;
     let peer_id = actor.local_peer_id();
     tokio::spawn(actor.run());

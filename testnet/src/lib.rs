@@ -1,6 +1,7 @@
 //! Local multi-node testnets: keys and genesis for N validators and M miners, and (as the node
 //! lands) process orchestration, fault scenarios, load and reports.
 
+pub mod capture;
 pub mod http;
 pub mod layout;
 pub mod orchestrate;

@@ -1,6 +1,7 @@
 //! The HTTP JSON API (loopback by default): node status, blocks, accounts, subnets, metagraphs,
 //! transaction submission, a live event stream (SSE) and Prometheus metrics.
 
+mod gossip;
 mod metrics;
 mod routes;
 
@@ -33,7 +34,7 @@ pub async fn serve(
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let app = routes::router(state);
+    let app = routes::router(state.clone()).merge(gossip::router(state));
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "API server stopped");

@@ -1,5 +1,6 @@
 //! The `tau` command line: argument parsing and dispatch to one file per subcommand family.
 
+mod gossip;
 mod node;
 mod testnet;
 mod wallet;
@@ -24,6 +25,9 @@ enum Command {
     Testnet(testnet::TestnetCommand),
     /// Wallets: coldkeys and hotkeys, their mnemonics and addresses.
     Wallet(wallet::WalletCommand),
+    /// Watch a node's gossip live.
+    #[command(subcommand)]
+    Gossip(gossip::GossipCommand),
 }
 
 pub fn run() -> ExitCode {
@@ -32,6 +36,7 @@ pub fn run() -> ExitCode {
         Command::Node(args) => node::run(args),
         Command::Testnet(cmd) => testnet::run(cmd),
         Command::Wallet(cmd) => wallet::run(cmd),
+        Command::Gossip(cmd) => gossip::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

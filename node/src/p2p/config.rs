@@ -1,5 +1,6 @@
 //! What the network layer needs to start.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use libp2p::Multiaddr;
@@ -23,6 +24,8 @@ pub struct P2pConfig {
     /// Most inference requests served at once per connection before the stack refuses streams.
     pub max_concurrent_streams: usize,
     pub request_timeout: Duration,
+    /// Write a gossip capture (docs/capture-format.md) into this directory.
+    pub capture_dir: Option<PathBuf>,
 }
 
 impl P2pConfig {
@@ -38,6 +41,7 @@ impl P2pConfig {
             idle_timeout: Duration::from_secs(24 * 3600),
             max_concurrent_streams: 256,
             request_timeout: Duration::from_secs(10),
+            capture_dir: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod actor;
 mod behaviour;
+pub mod capture;
 mod codec;
 mod config;
 pub mod identity;

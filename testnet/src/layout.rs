@@ -18,6 +18,8 @@ use protocol::keys::Keypair;
 pub enum NodeRole {
     Validator,
     Miner,
+    /// Follows the chain and relays gossip; in no validator set, serves no model.
+    Full,
 }
 
 impl NodeRole {
@@ -25,6 +27,7 @@ impl NodeRole {
         match self {
             NodeRole::Validator => "validator",
             NodeRole::Miner => "miner",
+            NodeRole::Full => "full",
         }
     }
 }

@@ -4,8 +4,10 @@
 pub mod capture;
 pub mod http;
 pub mod layout;
+pub mod load;
 pub mod orchestrate;
 pub mod process;
+pub mod report;
 pub mod spec;
 
 pub use layout::{NodeKeys, NodeRole, TestnetLayout};

@@ -3,6 +3,7 @@
 mod gossip;
 mod node;
 mod testnet;
+mod testnet_research;
 mod wallet;
 
 use std::process::ExitCode;

@@ -44,17 +44,27 @@ heights() { "$TAU" testnet status --dir "$DIR" | awk 'NR>1 && $4 ~ /^[0-9]+$/ {p
 
 "$TAU" testnet up --dir "$DIR" --validators "$VALIDATORS" --miners 0 --full "$FULL" \
     --capture --seed "$SEED" --wait 120 > /dev/null
-trap '"$TAU" testnet down --dir "$DIR" > /dev/null' EXIT
+sampler=
+cleanup() {
+    [ -n "$sampler" ] && kill "$sampler" 2> /dev/null
+    "$TAU" testnet down --dir "$DIR" > /dev/null
+}
+trap cleanup EXIT
 echo "==> $((VALIDATORS + FULL)) nodes up; warming up for ${WARMUP} s"
 sleep "$WARMUP"
 
 read -r busy0 total0 < <(machine_ticks)
 nodes0=$(node_ticks)
 echo "==> heights (lowest highest) before the load: $(heights)"
+# Lowest height every 30 s during the load: blocks must keep finalising throughout.
+( while sleep 30; do heights | cut -d' ' -f1 >> "$DIR/heights.log"; done ) &
+sampler=$!
 "$TAU" testnet load --dir "$DIR" --rate "$RATE" --duration "$SECS"
+kill "$sampler" 2> /dev/null || true
 read -r busy1 total1 < <(machine_ticks)
 nodes1=$(node_ticks)
 echo "==> heights (lowest highest) after the load: $(heights)"
+echo "==> lowest height every 30 s during the load: $(paste -sd' ' "$DIR/heights.log" 2> /dev/null)"
 
 ncpu=$(nproc)
 awk -v b="$((busy1 - busy0))" -v t="$((total1 - total0))" -v n="$((nodes1 - nodes0))" \

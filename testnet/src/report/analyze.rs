@@ -41,6 +41,8 @@ pub struct DelayGroup {
     pub to_all: Option<Summary>,
     /// Receipts seen over receipts expected (subscribed nodes that did not publish the message).
     pub reach: f64,
+    /// Share of receipts whose first copy came straight from the (first) publisher: one hop.
+    pub one_hop: f64,
     /// The delays themselves, for the plot.
     #[serde(skip)]
     pub samples: Vec<u64>,
@@ -129,9 +131,9 @@ pub fn analyze(c: &Collected, window: Window) -> Analysis {
     let mut unpublished = 0;
     let mut early = 0;
     for m in &c.messages {
-        let Some(t0) = m.publishes.iter().map(|(_, t)| *t).min() else {
+        let Some(&(first_publisher, t0)) = m.publishes.iter().min_by_key(|(_, t)| *t) else {
             // Only within the window: at the edges a publish may simply not be flushed yet.
-            if m.seen.iter().map(|(_, t)| *t).min().is_some_and(|t| t >= from && t <= to) {
+            if m.seen.iter().map(|(_, t, _)| *t).min().is_some_and(|t| t >= from && t <= to) {
                 unpublished += 1;
             }
             continue;
@@ -145,16 +147,23 @@ pub fn analyze(c: &Collected, window: Window) -> Analysis {
         // a receiver, of this message.
         let source_node = |node: NodeIx| {
             m.publishes.iter().any(|(n, tp)| {
-                *n == node && m.seen.iter().find(|(s, _)| *s == node).is_none_or(|(_, t)| tp <= t)
+                *n == node
+                    && m.seen.iter().find(|(s, _, _)| *s == node).is_none_or(|(_, t, _)| tp <= t)
             })
         };
+        let publisher_peer =
+            c.nodes[first_publisher as usize].peer.as_deref().and_then(|p| c.peer_id(p));
         let mut delays = Vec::with_capacity(m.seen.len());
-        for (node, t) in &m.seen {
+        let mut direct = 0u64;
+        for (node, t, via) in &m.seen {
             if source_node(*node) {
                 continue;
             }
             if *t < t0 {
                 early += 1;
+            }
+            if publisher_peer == Some(*via) {
+                direct += 1;
             }
             delays.push(t.saturating_sub(t0));
         }
@@ -166,6 +175,7 @@ pub fn analyze(c: &Collected, window: Window) -> Analysis {
             let g = groups.entry(key.clone()).or_default();
             g.messages += 1;
             g.delays.extend_from_slice(&delays);
+            g.direct += direct;
             g.expected += expected as u64;
             g.to_all.extend(to_all);
         }
@@ -192,6 +202,11 @@ pub fn analyze(c: &Collected, window: Window) -> Analysis {
             delay: Summary::of(&mut g.delays),
             to_all: Summary::of(&mut g.to_all),
             reach: if g.expected == 0 { 0.0 } else { g.delays.len() as f64 / g.expected as f64 },
+            one_hop: if g.delays.is_empty() {
+                0.0
+            } else {
+                g.direct as f64 / g.delays.len() as f64
+            },
             samples: g.delays,
         })
         .collect();
@@ -254,6 +269,7 @@ pub fn analyze(c: &Collected, window: Window) -> Analysis {
 struct GroupAcc {
     messages: u64,
     delays: Vec<u64>,
+    direct: u64,
     expected: u64,
     to_all: Vec<u64>,
 }

@@ -10,6 +10,8 @@ use crate::capture::{Kind, Record, read_records};
 pub type NodeIx = u16;
 /// Index of an interned topic name.
 pub type TopicIx = u16;
+/// A receipt whose forwarder was not recorded.
+pub const NO_PEER: u32 = u32::MAX;
 
 /// One capturing node.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -35,8 +37,9 @@ pub struct Msg {
     pub size: u64,
     /// Each publishing node with its earliest publish time.
     pub publishes: Vec<(NodeIx, u64)>,
-    /// Each receiving node with the time it first received the message.
-    pub seen: Vec<(NodeIx, u64)>,
+    /// Each receiving node with the time it first received the message and the forwarder of
+    /// that first copy (an index into [`Collected::peer_id`]; [`NO_PEER`] when not recorded).
+    pub seen: Vec<(NodeIx, u64, u32)>,
     /// Duplicate copies over all nodes.
     pub duplicates: u64,
 }
@@ -78,6 +81,8 @@ pub struct Collected {
     /// First deliveries per forwarding peer id and topic: (messages, bytes).
     forwarded_by_peer: BTreeMap<(String, TopicIx), (u64, u64)>,
     ids: HashMap<String, u32>,
+    /// Every peer id seen (capturing nodes and forwarders), interned.
+    peer_ids: HashMap<String, u32>,
     topic_ix: HashMap<String, TopicIx>,
     peer_ix: HashMap<String, NodeIx>,
 }
@@ -120,6 +125,16 @@ impl Collected {
         self.topics.push(name.to_string());
         self.topic_ix.insert(name.to_string(), ix);
         Ok(ix)
+    }
+
+    fn intern_peer(&mut self, peer: &str) -> u32 {
+        let next = self.peer_ids.len() as u32;
+        *self.peer_ids.entry(peer.to_string()).or_insert(next)
+    }
+
+    /// The interned index of a peer id, if it was ever seen.
+    pub fn peer_id(&self, peer: &str) -> Option<u32> {
+        self.peer_ids.get(peer).copied()
     }
 
     fn message(&mut self, id: &str, topic: TopicIx) -> &mut Msg {
@@ -192,9 +207,14 @@ impl Collected {
             }
             (Kind::Receive, Some(tp), Some(id)) => {
                 let size = r.size.unwrap_or(0);
+                let via = r.forwarder.as_deref().map_or(NO_PEER, |f| self.intern_peer(f));
                 let m = self.message(id, tp);
                 note_payload(m, r.payload, size);
-                earliest(&mut m.seen, node, t);
+                match m.seen.iter_mut().find(|(n, _, _)| *n == node) {
+                    Some(s) if t < s.1 => *s = (node, t, via),
+                    Some(_) => {}
+                    None => m.seen.push((node, t, via)),
+                }
                 let tr = self.traffic.entry((node, tp)).or_default();
                 tr.received += 1;
                 tr.received_bytes += size;

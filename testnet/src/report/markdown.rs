@@ -45,24 +45,26 @@ pub fn render(a: &Analysis, traffic: bool) -> String {
         "From the first publish of a message anywhere to its first receipt at each other \
          capturing node (wall clock; a local testnet's nodes share one). *Reach*: receipts over \
          the receipts expected (every node subscribed to the topic that did not publish the \
-         message). *To all*: per message, the delay until the last expected node had it, over \
-         messages that reached every one.\n"
+         message). *One hop*: receipts whose first copy came straight from the publisher. *To \
+         all*: per message, the delay until the last expected node had it, over messages that \
+         reached every one.\n"
     );
     let _ = writeln!(
         o,
-        "| topic | messages | receipts | reach | p50 | p90 | p99 | max | to all p50 | to all p99 |"
+        "| topic | messages | receipts | reach | one hop | p50 | p90 | p99 | max | to all p50 | to all p99 |"
     );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for g in &a.delays {
         let d = g.delay.unwrap_or_default();
         let all = g.to_all;
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {:.1}% | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {:.1}% | {:.0}% | {} | {} | {} | {} | {} | {} |",
             group_label(g),
             g.messages,
             d.count,
             g.reach * 100.0,
+            g.one_hop * 100.0,
             or_dash(g.delay, |s| ms(s.p50)),
             or_dash(g.delay, |s| ms(s.p90)),
             or_dash(g.delay, |s| ms(s.p99)),

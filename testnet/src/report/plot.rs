@@ -138,6 +138,7 @@ mod tests {
             delay,
             to_all: None,
             reach: 1.0,
+            one_hop: 1.0,
             samples,
         }
     }

@@ -146,6 +146,7 @@ fn figures_from_synthetic_captures_match_the_hand_worked_ones() {
     let d = tx.delay.unwrap();
     assert_eq!((tx.messages, d.count, d.p50, d.max), (1, 3, 3 * MS, 5 * MS));
     assert_eq!(tx.reach, 1.0);
+    assert!((tx.one_hop - 2.0 / 3.0).abs() < 1e-9, "C got it through B");
     assert_eq!(tx.to_all.unwrap().p50, 5 * MS);
     assert!(a.delays.iter().all(|g| g.topic != "tx" || g.payload.is_none()), "one payload kind");
 
@@ -153,6 +154,7 @@ fn figures_from_synthetic_captures_match_the_hand_worked_ones() {
     let d = cons.delay.unwrap();
     assert_eq!((cons.messages, d.count, d.min, d.max), (2, 5, MS, 30 * MS));
     assert!((cons.reach - 5.0 / 6.0).abs() < 1e-9, "D never got the prevote");
+    assert!((cons.one_hop - 4.0 / 5.0).abs() < 1e-9);
     assert_eq!(cons.to_all.unwrap().count, 1, "only the proposal reached everyone");
     assert_eq!(group(&a, "consensus/prevote").delay.unwrap().max, 3 * MS / 2);
     assert_eq!(group(&a, "consensus/proposal").delay.unwrap().p50, 20 * MS);
@@ -183,7 +185,7 @@ fn figures_from_synthetic_captures_match_the_hand_worked_ones() {
     let out = dir.path().join("report");
     let written = write(&out, &a).unwrap();
     let md = std::fs::read_to_string(&written.markdown).unwrap();
-    assert!(md.contains("| tx | 1 | 3 | 100.0% | 3.00 ms |"), "{md}");
+    assert!(md.contains("| tx | 1 | 3 | 100.0% | 67% | 3.00 ms |"), "{md}");
     assert!(md.contains("3 records dropped"));
     let svg = std::fs::read_to_string(&written.delay_svg).unwrap();
     assert_eq!(svg.matches("<polyline").count(), 4);

@@ -188,11 +188,11 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
     }
     let tau = tau_binary()?;
     let keys = entries_to_keys(&entries);
-    println!("Starting {} nodes…", keys.len());
     let capture = args.capture.then(|| super::testnet_research::capture_dirs(&layout, &keys));
     if let Some(dirs) = &capture {
         super::testnet_research::check_no_old_captures(dirs)?;
     }
+    println!("Starting {} nodes…", keys.len());
     let nodes = orchestrate::start_all_with(&tau, &layout, &keys, Duration::from_secs(30), |k| {
         super::testnet_research::capture_args(capture.as_deref(), &k.name)
     })?;

@@ -46,6 +46,8 @@ pub struct NodeConfig {
     pub log_format: LogFormat,
     /// tracing env-filter directives, e.g. `info,node::p2p=debug`.
     pub log_filter: String,
+    /// Directory for a gossip capture (docs/capture-format.md); none when unset.
+    pub capture: Option<PathBuf>,
     /// What a miner serves or a validator scores (`[neuron]` in TOML).
     pub neuron: NeuronSettings,
 }
@@ -137,6 +139,7 @@ impl Default for NodeConfig {
             // gossipsub warns at every identical re-send the engine makes on purpose.
             log_filter: "info,libp2p_gossipsub::behaviour=error".to_string(),
             neuron: NeuronSettings::default(),
+            capture: None,
         }
     }
 }

@@ -85,6 +85,7 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
     p2p_cfg.bootnodes = cfg.bootnodes.clone();
     p2p_cfg.mdns = cfg.mdns;
     p2p_cfg.subnets = genesis.subnets.iter().map(|s| s.netuid).collect();
+    p2p_cfg.capture_dir = cfg.capture.clone();
     let traffic = p2p_cfg.traffic.clone();
     let inference_metrics = Arc::new(InferenceMetrics::default());
     let network = p2p::spawn(&hotkey, p2p_cfg)?;

@@ -18,6 +18,8 @@ use protocol::keys::Keypair;
 pub enum NodeRole {
     Validator,
     Miner,
+    /// Follows the chain and relays gossip; in no validator set, serves no model.
+    Full,
 }
 
 impl NodeRole {
@@ -25,6 +27,7 @@ impl NodeRole {
         match self {
             NodeRole::Validator => "validator",
             NodeRole::Miner => "miner",
+            NodeRole::Full => "full",
         }
     }
 }
@@ -164,6 +167,7 @@ fn node_toml(node: &NodeKeys, dir: &Path) -> String {
                 index + 1
             );
         }
+        NodeRole::Full => {}
         NodeRole::Validator => {
             out += "query_interval_ms = 250\nquery_timeout_ms = 500\nscore_alpha_ppm = 20000\n";
         }

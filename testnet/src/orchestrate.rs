@@ -23,6 +23,17 @@ pub fn start_all(
     nodes: &[NodeKeys],
     patience: Duration,
 ) -> Result<Vec<RunningNode>, UpError> {
+    start_all_with(tau, layout, nodes, patience, |_| Vec::new())
+}
+
+/// [`start_all`] with extra `tau node` arguments per node (e.g. `--capture DIR`).
+pub fn start_all_with(
+    tau: &Path,
+    layout: &TestnetLayout,
+    nodes: &[NodeKeys],
+    patience: Duration,
+    extra_args: impl Fn(&NodeKeys) -> Vec<String>,
+) -> Result<Vec<RunningNode>, UpError> {
     let mut running: Vec<RunningNode> = Vec::new();
     let mut bootnodes: Vec<String> = Vec::new();
     for node in nodes {
@@ -33,7 +44,7 @@ pub fn start_all(
             node,
             p2p_port: port,
             bootnodes: bootnodes.clone(),
-            extra_args: vec![],
+            extra_args: extra_args(node),
         };
         let pid = process::start(&spec)?;
         let (api, peer_id) = process::wait_for_api(layout, &node.name, patience)?;

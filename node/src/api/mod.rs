@@ -1,6 +1,7 @@
 //! The HTTP JSON API (loopback by default): node status, blocks, accounts, subnets, metagraphs,
 //! transaction submission and receipts, a live event stream (SSE) and Prometheus metrics.
 
+mod gossip;
 mod ledger;
 mod metrics;
 mod receipts;
@@ -40,7 +41,8 @@ pub async fn serve(
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let receipts = receipts::Receipts::spawn(&state.chain);
-    let app = routes::router(routes::AppState { api: state, receipts });
+    let app = routes::router(routes::AppState { api: state.clone(), receipts })
+        .merge(gossip::router(state));
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "API server stopped");

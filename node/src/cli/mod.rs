@@ -3,6 +3,7 @@
 mod client;
 mod commits;
 mod context;
+mod gossip;
 mod hyperparams;
 mod node;
 mod query;
@@ -12,6 +13,7 @@ mod submit;
 mod subnet;
 mod swap;
 mod testnet;
+mod testnet_research;
 mod transfer;
 mod ui;
 mod validator;
@@ -59,6 +61,9 @@ enum Command {
     Testnet(testnet::TestnetCommand),
     /// Ask a subnet's best miners a question and print their answers (or benchmark them).
     Query(query::QueryArgs),
+    /// Watch a node's gossip live.
+    #[command(subcommand)]
+    Gossip(gossip::GossipCommand),
 }
 
 pub fn run() -> ExitCode {
@@ -75,6 +80,7 @@ pub fn run() -> ExitCode {
         Command::Node(args) => node::run(args),
         Command::Testnet(cmd) => testnet::run(cmd),
         Command::Query(args) => query::run(args),
+        Command::Gossip(cmd) => gossip::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

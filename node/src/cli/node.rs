@@ -40,6 +40,9 @@ pub struct NodeArgs {
     /// tracing filter, e.g. `info,node::chain=debug` (RUST_LOG wins when set).
     #[arg(long, env = "TAU_LOG")]
     log_filter: Option<String>,
+    /// Capture gossip into DIR/capture-<peer id>.jsonl (docs/capture-format.md).
+    #[arg(long, env = "TAU_CAPTURE", value_name = "DIR")]
+    capture: Option<PathBuf>,
 }
 
 impl NodeArgs {
@@ -75,6 +78,9 @@ impl NodeArgs {
         }
         if let Some(v) = self.log_filter {
             c.log_filter = v;
+        }
+        if self.capture.is_some() {
+            c.capture = self.capture;
         }
         Ok(c)
     }

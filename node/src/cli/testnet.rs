@@ -19,6 +19,43 @@ pub enum TestnetCommand {
     Down(DirArgs),
     /// Heights, peers and roles of the running nodes.
     Status(DirArgs),
+    /// Submit a steady load of transfers, each from a node's own coldkey through its own API.
+    Load(LoadArgs),
+    /// Merge a run's gossip captures (`up --capture`) into propagation-delay percentiles,
+    /// duplicates, traffic and mesh degree; writes report.md, delay.svg, mesh.dot, mesh.svg.
+    Report(ReportArgs),
+}
+
+#[derive(Args)]
+pub struct LoadArgs {
+    #[arg(long, default_value = ".tau-testnet", env = "TAU_TESTNET_DIR")]
+    dir: PathBuf,
+    /// Transfers per second, over all nodes together.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// How long to keep it up, in seconds.
+    #[arg(long, default_value_t = 60)]
+    duration: u64,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// The testnet's directory, or any directory holding capture-*.jsonl files.
+    #[arg(default_value = ".tau-testnet", env = "TAU_TESTNET_DIR")]
+    dir: PathBuf,
+    /// Where to write the report's files (default: DIR/report).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Leave out messages first published in the capture's first SECS seconds (gossipsub's
+    /// meshes and caches settle in about a minute).
+    #[arg(long, default_value_t = 0.0, value_name = "SECS")]
+    warmup: f64,
+    /// Leave out messages first published in the capture's last SECS seconds (nodes stopping).
+    #[arg(long, default_value_t = 2.0, value_name = "SECS")]
+    cooldown: f64,
+    /// Print the figures as JSON instead of tables.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -39,6 +76,9 @@ pub struct UpArgs {
     validators: u16,
     #[arg(long, default_value_t = 4)]
     miners: u16,
+    /// Full nodes: follow the chain and relay gossip, vote in nothing (their coldkeys are funded).
+    #[arg(long, default_value_t = 0)]
+    full: u16,
     #[arg(long, default_value_t = 1)]
     subnets: u16,
     /// Target time between blocks when no transaction waits, in ms.
@@ -55,6 +95,9 @@ pub struct UpArgs {
     /// How long to wait for the first finalised block, in seconds.
     #[arg(long, default_value_t = 60)]
     wait: u64,
+    /// Every node captures its gossip into <node>/capture/ (for `tau testnet report`).
+    #[arg(long)]
+    capture: bool,
 }
 
 pub fn run(cmd: TestnetCommand) -> anyhow::Result<()> {
@@ -62,6 +105,15 @@ pub fn run(cmd: TestnetCommand) -> anyhow::Result<()> {
         TestnetCommand::Up(args) => up(args),
         TestnetCommand::Down(args) => down(args),
         TestnetCommand::Status(args) => status(args),
+        TestnetCommand::Load(args) => {
+            super::testnet_research::load(&args.dir, args.rate, args.duration)
+        }
+        TestnetCommand::Report(args) => super::testnet_research::report(
+            &args.dir,
+            args.out.as_deref(),
+            testnet::report::Window { warmup_s: args.warmup, cooldown_s: args.cooldown },
+            args.json,
+        ),
     }
 }
 
@@ -85,10 +137,11 @@ fn prepare(args: &UpArgs) -> anyhow::Result<TestnetLayout> {
         block_time_ms: args.block_time,
         seed: args.seed,
     };
-    let nodes = spec.node_keys()?;
+    let mut nodes = spec.node_keys()?;
     let now_ms =
         SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
-    let genesis = spec.genesis(&nodes, now_ms)?;
+    let mut genesis = spec.genesis(&nodes, now_ms)?;
+    super::testnet_research::add_full_nodes(&mut nodes, &mut genesis, args.full, args.seed)?;
     let layout = TestnetLayout::write(&args.dir, &genesis, &nodes)
         .with_context(|| format!("writing the testnet to {}", args.dir.display()))?;
     println!(
@@ -106,7 +159,11 @@ fn entries_to_keys(entries: &[NodeEntry]) -> Vec<NodeKeys> {
         .iter()
         .map(|e| NodeKeys {
             name: e.name.clone(),
-            role: if e.role == "validator" { NodeRole::Validator } else { NodeRole::Miner },
+            role: match e.role.as_str() {
+                "validator" => NodeRole::Validator,
+                "full" => NodeRole::Full,
+                _ => NodeRole::Miner,
+            },
             // The orchestrator passes key files by path; these in-memory keys are unused.
             hotkey: protocol::Keypair::from_seed(&[0; 32]),
             coldkey: protocol::Keypair::from_seed(&[0; 32]),
@@ -131,8 +188,14 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
     }
     let tau = tau_binary()?;
     let keys = entries_to_keys(&entries);
+    let capture = args.capture.then(|| super::testnet_research::capture_dirs(&layout, &keys));
+    if let Some(dirs) = &capture {
+        super::testnet_research::check_no_old_captures(dirs)?;
+    }
     println!("Starting {} nodes…", keys.len());
-    let nodes = orchestrate::start_all(&tau, &layout, &keys, Duration::from_secs(30))?;
+    let nodes = orchestrate::start_all_with(&tau, &layout, &keys, Duration::from_secs(30), |k| {
+        super::testnet_research::capture_args(capture.as_deref(), &k.name)
+    })?;
     print!("Waiting for the first finalised block");
     let mut last = u64::MAX;
     orchestrate::wait_for_height(&nodes, 1, Duration::from_secs(args.wait), |h| {

@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
 use super::behaviour::{Behaviour, BehaviourEvent};
+use super::capture::{self, Capture};
 use super::config::P2pConfig;
 use super::identity::libp2p_keypair;
 use super::ingress::{
@@ -41,6 +42,8 @@ pub enum StartError {
     Behaviour(String),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: Multiaddr, reason: String },
+    #[error("cannot start the gossip capture: {0}")]
+    Capture(std::io::Error),
 }
 
 pub struct NetworkActor {
@@ -54,6 +57,7 @@ pub struct NetworkActor {
     penalties: Penalties,
     /// The miner inference requests go to, straight from the swarm (no hop through the chain).
     inference: Option<mpsc::Sender<InboundInference>>,
+    capture: Capture,
 }
 
 /// Builds the swarm, starts listening and dialling bootnodes. Run the returned actor on a task.
@@ -63,13 +67,18 @@ pub fn start(
 ) -> Result<(NetworkHandle, mpsc::Receiver<NetworkEvent>, NetworkActor), StartError> {
     let key = libp2p_keypair(hotkey);
     let idle = config.idle_timeout;
+    let local = key.public().to_peer_id();
+    let capture = Capture::start(config.capture_dir.as_deref(), local, config.chain_id.clone())
+        .map_err(StartError::Capture)?;
+    let tap = capture.tap();
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
         .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
         .map_err(|e| StartError::Transport(e.to_string()))?
         .with_quic()
         .with_behaviour(|key| {
-            Behaviour::new(key, &config).map_err(Box::<dyn std::error::Error + Send + Sync>::from)
+            Behaviour::new(key, &config, tap)
+                .map_err(Box::<dyn std::error::Error + Send + Sync>::from)
         })
         .map_err(|e| StartError::Behaviour(e.to_string()))?
         .with_swarm_config(|c| {
@@ -115,6 +124,7 @@ pub fn start(
         pending_infer: BTreeMap::new(),
         penalties: Penalties::default(),
         inference: None,
+        capture,
     };
     Ok((NetworkHandle { tx: cmd_tx }, ev_rx, actor))
 }
@@ -134,6 +144,7 @@ impl NetworkActor {
     /// Runs until every handle is dropped.
     pub async fn run(mut self) {
         let mut bootstrap = tokio::time::interval(Duration::from_secs(30));
+        let mut capture_tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
@@ -145,6 +156,7 @@ impl NetworkActor {
                     // Fails harmlessly when no peer is known yet.
                     let _ = self.swarm.behaviour_mut().kad.bootstrap();
                 }
+                _ = capture_tick.tick() => self.capture.tick(&self.swarm.behaviour().gossipsub),
             }
         }
         debug!("network actor stopped");
@@ -174,12 +186,17 @@ impl NetworkActor {
         match command {
             Command::Publish { topic, data, reply } => {
                 self.config.traffic.on_published(topic.label(), data.len());
+                // Timed before the send: the report measures from the first publish.
+                let captured = self.capture.active().then(|| (capture::now_ns(), data.clone()));
                 let r = self
                     .swarm
                     .behaviour_mut()
                     .gossipsub
                     .publish(topic.topic(&chain), data)
                     .map_err(|e| PublishError::Failed(e.to_string()));
+                if let (Ok(id), Some((time_ns, data))) = (&r, captured) {
+                    self.capture.published(topic, &chain, id, time_ns, data);
+                }
                 let _ = reply.send(r);
             }
             Command::Validate { id, source, acceptance } => {
@@ -236,6 +253,9 @@ impl NetworkActor {
                     scores,
                 });
             }
+            Command::CaptureFeed { reply } => {
+                let _ = reply.send(self.capture.subscribe());
+            }
         }
     }
 
@@ -285,6 +305,7 @@ impl NetworkActor {
         let chain = &self.config.chain_id;
         let size = message.data.len();
         let Some(topic) = TopicKind::parse(chain, message.topic.as_str()) else {
+            self.capture.garbage(message.topic.as_str(), &id, source, size, "unknown topic".into());
             self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
                 &id,
                 &source,
@@ -304,6 +325,7 @@ impl NetworkActor {
         };
         match decoded {
             Ok(message) => {
+                self.capture.received(topic, &id, source, size, &message);
                 let delivered = self.emit(NetworkEvent::Gossip(Box::new(InboundGossip {
                     id: id.clone(),
                     propagation_source: source,
@@ -322,6 +344,7 @@ impl NetworkActor {
             Err(e) => {
                 warn!(peer = %source, topic = topic.label(), size, error = %e, "rejecting undecodable gossip");
                 self.config.traffic.on_garbage(topic.label());
+                self.capture.garbage(message.topic.as_str(), &id, source, size, e.to_string());
                 self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
                     &id,
                     &source,

@@ -11,6 +11,7 @@ use libp2p::{
 };
 use protocol::wire::{InferenceRequest, InferenceResponse, SyncRequest, SyncResponse};
 
+use super::capture::DuplicateTap;
 use super::codec::FramedCodec;
 use super::config::P2pConfig;
 use super::scoring;
@@ -30,7 +31,8 @@ pub struct Behaviour {
     /// Peers refused outright: repeat offenders, and the far side of a testnet partition.
     pub blocked: allow_block_list::Behaviour<allow_block_list::BlockedPeers>,
     pub limits: connection_limits::Behaviour,
-    pub gossipsub: gossipsub::Behaviour,
+    /// With the capture's transform, which counts duplicate copies (identity on the bytes).
+    pub gossipsub: gossipsub::Behaviour<DuplicateTap>,
     pub sync: SyncBehaviour,
     pub infer: InferBehaviour,
     pub identify: identify::Behaviour,
@@ -46,7 +48,11 @@ fn message_id(msg: &gossipsub::Message) -> MessageId {
 }
 
 impl Behaviour {
-    pub fn new(key: &identity::Keypair, cfg: &P2pConfig) -> Result<Behaviour, String> {
+    pub fn new(
+        key: &identity::Keypair,
+        cfg: &P2pConfig,
+        tap: DuplicateTap,
+    ) -> Result<Behaviour, String> {
         let local = key.public().to_peer_id();
         let chain = &cfg.chain_id;
 
@@ -68,8 +74,9 @@ impl Behaviour {
             gcfg.max_transmit_size_for_topic(t.max_message_size(), t.hash(chain));
         }
         let gcfg = gcfg.build().map_err(|e| format!("gossipsub config: {e}"))?;
-        let mut gossipsub = gossipsub::Behaviour::new(MessageAuthenticity::Anonymous, gcfg)
-            .map_err(|e| format!("gossipsub: {e}"))?;
+        let mut gossipsub =
+            gossipsub::Behaviour::new_with_transform(MessageAuthenticity::Anonymous, gcfg, tap)
+                .map_err(|e| format!("gossipsub: {e}"))?;
         let (params, thresholds) = scoring::params(chain, &topics);
         gossipsub.with_peer_score(params, thresholds).map_err(|e| format!("peer scoring: {e}"))?;
 

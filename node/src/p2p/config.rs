@@ -1,5 +1,6 @@
 //! What the network layer needs to start.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +27,8 @@ pub struct P2pConfig {
     pub request_timeout: Duration,
     /// Per-topic gossip counters for `/metrics`.
     pub traffic: Arc<super::traffic::TrafficMetrics>,
+    /// Write a gossip capture (docs/capture-format.md) into this directory.
+    pub capture_dir: Option<PathBuf>,
 }
 
 impl P2pConfig {
@@ -42,6 +45,7 @@ impl P2pConfig {
             max_concurrent_streams: 256,
             request_timeout: Duration::from_secs(10),
             traffic: Arc::default(),
+            capture_dir: None,
         }
     }
 }

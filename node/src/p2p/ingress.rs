@@ -1,6 +1,8 @@
 //! The network actor's mailbox: typed commands in, typed events out, and the cloneable handle the
 //! rest of the node holds. Nothing but the actor touches the Swarm.
 
+use std::sync::Arc;
+
 use libp2p::gossipsub::{MessageAcceptance, MessageId};
 use libp2p::request_response::ResponseChannel;
 use libp2p::{Multiaddr, PeerId};
@@ -9,8 +11,9 @@ use protocol::wire::{
     ConsensusMessage, InferenceRequest, InferenceResponse, SyncRequest, SyncResponse,
     WeightAnnouncement,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
+use super::capture::Record as CaptureRecord;
 use super::topics::TopicKind;
 
 /// A decoded gossip message; semantic checks (signatures, membership) are the receiver's job.
@@ -123,6 +126,10 @@ pub(super) enum Command {
     },
     Status {
         reply: oneshot::Sender<NetworkStatus>,
+    },
+    /// A live feed of gossip capture records (docs/capture-format.md).
+    CaptureFeed {
+        reply: oneshot::Sender<broadcast::Receiver<Arc<CaptureRecord>>>,
     },
 }
 
@@ -244,6 +251,17 @@ impl NetworkHandle {
 
     pub async fn penalize(&self, peer: PeerId, reason: impl Into<String>) {
         self.send(Command::Penalize { peer, reason: reason.into() }).await;
+    }
+
+    /// Every gossip capture record from now on (publishes, receipts, duplicates, mesh), whether
+    /// or not the node writes a capture file; `None` once the network task has stopped. A
+    /// subscriber that falls behind skips records (the receiver reports how many).
+    pub async fn gossip_feed(&self) -> Option<broadcast::Receiver<Arc<CaptureRecord>>> {
+        let (reply, rx) = oneshot::channel();
+        if !self.send(Command::CaptureFeed { reply }).await {
+            return None;
+        }
+        rx.await.ok()
     }
 
     pub async fn status(&self) -> NetworkStatus {

@@ -5,6 +5,7 @@
 mod actor;
 mod addresses;
 mod behaviour;
+pub mod capture;
 mod codec;
 mod config;
 pub mod identity;

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The gossip propagation measurement in BENCHMARKS.md: a 32-node local testnet (4 validators,
-# 28 full nodes) with every node capturing its gossip, a warm-up, then a steady transfer load
+# 4 miners, 24 full nodes) with every node capturing its gossip, a warm-up, then a steady transfer load
 # for the measured period, then `tau testnet report` over the captures. Prints the heights the
 # chain reached during the run and how busy the machine was (the testnet's share and the rest).
 #
-# Usage: scripts/gossip-bench.sh            (environment: DIR, VALIDATORS, FULL, RATE, SECS,
+# Usage: scripts/gossip-bench.sh            (environment: DIR, VALIDATORS, MINERS, FULL, RATE, SECS,
 #                                            WARMUP, SEED, TAU to use a prebuilt binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DIR=${DIR:-.tau-gossip-bench}
 VALIDATORS=${VALIDATORS:-4}
-FULL=${FULL:-28}
+MINERS=${MINERS:-4}
+FULL=${FULL:-24}
 RATE=${RATE:-10}
 SECS=${SECS:-300}
 WARMUP=${WARMUP:-60}
@@ -42,7 +43,7 @@ node_ticks() {
 }
 heights() { "$TAU" testnet status --dir "$DIR" | awk 'NR>1 && $4 ~ /^[0-9]+$/ {print $4}' | sort -n | sed -n '1p;$p' | paste -sd' '; }
 
-"$TAU" testnet up --dir "$DIR" --validators "$VALIDATORS" --miners 0 --full "$FULL" \
+"$TAU" testnet up --dir "$DIR" --validators "$VALIDATORS" --miners "$MINERS" --full "$FULL" \
     --capture --seed "$SEED" --wait 120 > /dev/null
 sampler=
 cleanup() {
@@ -50,7 +51,7 @@ cleanup() {
     "$TAU" testnet down --dir "$DIR" > /dev/null
 }
 trap cleanup EXIT
-echo "==> $((VALIDATORS + FULL)) nodes up; warming up for ${WARMUP} s"
+echo "==> $((VALIDATORS + MINERS + FULL)) nodes up; warming up for ${WARMUP} s"
 sleep "$WARMUP"
 
 read -r busy0 total0 < <(machine_ticks)

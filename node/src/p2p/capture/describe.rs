@@ -29,9 +29,13 @@ pub fn describe_bytes(topic: TopicKind, data: &[u8]) -> Result<Described, String
         TopicKind::Transactions => {
             codec::decode::<Transaction>(data).map(|t| GossipMessage::Transaction(Box::new(t)))
         }
-        TopicKind::Weights(_) => {
-            codec::decode::<WeightAnnouncement>(data).map(|a| GossipMessage::Weights(Box::new(a)))
-        }
+        TopicKind::Weights(_) => match codec::decode::<WeightAnnouncement>(data) {
+            // Any transaction decodes here (ADR 009); only a weights payload belongs.
+            Ok(a) if a.netuid().is_none() => {
+                return Err("a transaction that is not a weight setting".to_string());
+            }
+            r => r.map(|a| GossipMessage::Weights(Box::new(a))),
+        },
     };
     message.map(|m| describe(&m)).map_err(|e| e.to_string())
 }

@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
 use super::behaviour::{Behaviour, BehaviourEvent};
+use super::codec::Frame;
 use super::config::P2pConfig;
 use super::identity::libp2p_keypair;
 use super::ingress::{
@@ -195,11 +196,12 @@ impl NetworkActor {
                 }
             }
             Command::Sync { peer, request, reply } => {
-                let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+                let id = self.swarm.behaviour_mut().sync.send_request(&peer, Frame::Valid(request));
                 self.pending_sync.insert(id, reply);
             }
             Command::Infer { peer, request, reply } => {
-                let id = self.swarm.behaviour_mut().infer.send_request(&peer, request);
+                let id =
+                    self.swarm.behaviour_mut().infer.send_request(&peer, Frame::Valid(request));
                 self.pending_infer.insert(id, reply);
             }
             Command::RespondSync { channel, response } => {
@@ -333,13 +335,17 @@ impl NetworkActor {
 
     fn on_sync(
         &mut self,
-        event: request_response::Event<protocol::wire::SyncRequest, SyncResponse>,
+        event: request_response::Event<Frame<protocol::wire::SyncRequest>, SyncResponse>,
     ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
-                    self.emit(NetworkEvent::SyncRequest { peer, request, channel });
-                }
+                request_response::Message::Request { request, channel, .. } => match request {
+                    Frame::Valid(request) => {
+                        self.emit(NetworkEvent::SyncRequest { peer, request, channel });
+                    }
+                    // Dropping the channel closes the stream unanswered.
+                    Frame::Garbage(e) => self.penalize(peer, &format!("garbage sync request: {e}")),
+                },
                 request_response::Message::Response { request_id, response } => {
                     if let Some(reply) = self.pending_sync.remove(&request_id) {
                         let _ = reply.send(Ok(response));
@@ -376,13 +382,18 @@ impl NetworkActor {
 
     fn on_infer(
         &mut self,
-        event: request_response::Event<protocol::wire::InferenceRequest, InferenceResponse>,
+        event: request_response::Event<Frame<protocol::wire::InferenceRequest>, InferenceResponse>,
     ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
-                    self.route_inference(InboundInference { peer, request, channel });
-                }
+                request_response::Message::Request { request, channel, .. } => match request {
+                    Frame::Valid(request) => {
+                        self.route_inference(InboundInference { peer, request, channel });
+                    }
+                    Frame::Garbage(e) => {
+                        self.penalize(peer, &format!("garbage inference request: {e}"))
+                    }
+                },
                 request_response::Message::Response { request_id, response } => {
                     if let Some(reply) = self.pending_infer.remove(&request_id) {
                         let _ = reply.send(Ok(response));
@@ -405,12 +416,9 @@ impl NetworkActor {
     }
 
     fn on_inbound_failure(&mut self, peer: PeerId, protocol: &str, error: InboundFailure) {
-        match &error {
-            InboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                self.penalize(peer, &format!("garbage {protocol} request: {e}"));
-            }
-            _ => debug!(%peer, protocol, %error, "inbound request failed"),
-        }
+        // Garbage requests arrive as `Frame::Garbage` (see codec.rs) and are penalised there;
+        // what fails here is timeouts, cut streams and closed connections: no offence.
+        debug!(%peer, protocol, %error, "inbound request failed");
     }
 }
 

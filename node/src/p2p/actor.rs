@@ -28,11 +28,24 @@ use super::ingress::{
     Command, GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkHandle,
     NetworkStatus, PublishError, RequestError,
 };
+use super::log_budget::LogBudget;
 use super::penalties::Penalties;
 use super::topics::TopicKind;
 
 const COMMAND_QUEUE: usize = 1024;
 const EVENT_QUEUE: usize = 8192;
+
+/// Warnings a remote peer can trigger, per kind: a burst logged in full, then a few a second
+/// with the count of those left out (see `log_budget`).
+fn offence_log() -> LogBudget {
+    LogBudget::new(32, 2)
+}
+fn ban_log() -> LogBudget {
+    LogBudget::new(16, 1)
+}
+fn overload_log() -> LogBudget {
+    LogBudget::new(4, 1)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -55,6 +68,9 @@ pub struct NetworkActor {
     penalties: Penalties,
     /// The miner inference requests go to, straight from the swarm (no hop through the chain).
     inference: Option<mpsc::Sender<InboundInference>>,
+    offence_log: LogBudget,
+    ban_log: LogBudget,
+    overload_log: LogBudget,
 }
 
 /// Builds the swarm, starts listening and dialling bootnodes. Run the returned actor on a task.
@@ -116,6 +132,9 @@ pub fn start(
         pending_infer: BTreeMap::new(),
         penalties: Penalties::default(),
         inference: None,
+        offence_log: offence_log(),
+        ban_log: ban_log(),
+        overload_log: overload_log(),
     };
     Ok((NetworkHandle { tx: cmd_tx }, ev_rx, actor))
 }
@@ -155,7 +174,9 @@ impl NetworkActor {
         match self.events.try_send(event) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                warn!("node is not keeping up with network events; dropping one");
+                if let Some(suppressed) = self.overload_log.admit() {
+                    warn!(suppressed, "node is not keeping up with network events; dropping one");
+                }
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
@@ -163,9 +184,13 @@ impl NetworkActor {
     }
 
     fn penalize(&mut self, peer: PeerId, reason: &str) {
-        warn!(%peer, reason, "peer misbehaved");
+        if let Some(suppressed) = self.offence_log.admit() {
+            warn!(%peer, reason, suppressed, "peer misbehaved");
+        }
         if self.penalties.record(peer) {
-            warn!(%peer, "peer banned after repeated misbehaviour");
+            if let Some(suppressed) = self.ban_log.admit() {
+                warn!(%peer, suppressed, "peer banned after repeated misbehaviour");
+            }
             self.swarm.behaviour_mut().blocked.block_peer(peer);
         }
     }
@@ -184,6 +209,13 @@ impl NetworkActor {
                 let _ = reply.send(r);
             }
             Command::Validate { id, source, acceptance } => {
+                // The node found a decodable message invalid (bad signature, not a weights
+                // payload, …): gossipsub charges the forwarder for it, and so do the logs.
+                if acceptance == MessageAcceptance::Reject
+                    && let Some(suppressed) = self.offence_log.admit()
+                {
+                    warn!(peer = %source, message = %id, suppressed, "rejecting invalid gossip");
+                }
                 self.swarm
                     .behaviour_mut()
                     .gossipsub
@@ -322,7 +354,12 @@ impl NetworkActor {
                 }
             }
             Err(e) => {
-                warn!(peer = %source, topic = topic.label(), size, error = %e, "rejecting undecodable gossip");
+                if let Some(suppressed) = self.offence_log.admit() {
+                    warn!(
+                        peer = %source, topic = topic.label(), size, error = %e, suppressed,
+                        "rejecting undecodable gossip"
+                    );
+                }
                 self.config.traffic.on_garbage(topic.label());
                 self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
                     &id,

@@ -19,6 +19,7 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use super::ApiState;
 use crate::chain::StoreReader;
+use crate::p2p::GRAYLIST_THRESHOLD;
 
 pub fn router(state: ApiState) -> Router {
     Router::new()
@@ -32,6 +33,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/subnets/{netuid}", get(subnet))
         .route("/subnets/{netuid}/metagraph", get(metagraph))
         .route("/validators", get(validators))
+        .route("/peers", get(peers))
         .route("/transactions", post(submit))
         .route(
             "/transactions/batch",
@@ -170,6 +172,34 @@ async fn validators(State(s): State<ApiState>) -> ApiResult {
     let r = reader(&s)?;
     let (since, set) = query::validator_set(&r).map_err(internal)?;
     Ok(Json(json!({ "since": since, "validators": set })))
+}
+
+/// What this node thinks of its peers, read-only: each connected peer's gossipsub score (local
+/// policy, never consensus state; `null` before gossipsub knows the peer), whether that score
+/// has it greylisted (its gossip dropped unread), its request-response offences, and the peers
+/// banned for repeated offences.
+async fn peers(State(s): State<ApiState>) -> ApiResult {
+    let net = s.net.status().await;
+    let offences = |p| net.offences.iter().find(|(q, _)| *q == p).map_or(0, |(_, n)| *n);
+    let connected: Vec<Value> = net
+        .connected_peers
+        .iter()
+        .map(|&p| {
+            let score = net.scores.iter().find(|(q, _)| *q == p).map(|(_, s)| *s);
+            json!({
+                "peer_id": p.to_string(),
+                "score": score,
+                "graylisted": score.is_some_and(|s| s < GRAYLIST_THRESHOLD),
+                "offences": offences(p),
+            })
+        })
+        .collect();
+    let banned: Vec<Value> = net
+        .banned
+        .iter()
+        .map(|&p| json!({ "peer_id": p.to_string(), "offences": offences(p) }))
+        .collect();
+    Ok(Json(json!({ "peers": connected, "banned": banned })))
 }
 
 async fn submit(State(s): State<ApiState>, Json(tx): Json<Transaction>) -> ApiResult {

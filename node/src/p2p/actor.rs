@@ -268,6 +268,8 @@ impl NetworkActor {
                     connected_peers: self.swarm.connected_peers().copied().collect(),
                     mesh,
                     scores,
+                    offences: self.penalties.offences().collect(),
+                    banned: self.penalties.banned().collect(),
                 });
             }
         }

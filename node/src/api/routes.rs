@@ -24,6 +24,7 @@ use super::ApiState;
 use super::ledger;
 use super::receipts::Receipts;
 use crate::chain::StoreReader;
+use crate::p2p::GRAYLIST_THRESHOLD;
 
 /// Everything the handlers share: the node's handles and the receipt cache the API keeps itself.
 #[derive(Clone)]
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .route("/subnets/{netuid}/neurons/{hotkey}", get(ledger::neuron))
         .route("/subnets/{netuid}/weights/{hotkey}", get(ledger::weights_status))
         .route("/validators", get(validators))
+        .route("/peers", get(peers))
         .route("/transactions", post(submit))
         .route("/transactions/{hash}", get(ledger::receipt))
         .route(
@@ -204,6 +206,34 @@ async fn validators(State(s): State<ApiState>) -> ApiResult {
     let r = reader(&s)?;
     let (since, set) = query::validator_set(&r).map_err(internal)?;
     Ok(Json(json!({ "since": since, "validators": set })))
+}
+
+/// What this node thinks of its peers, read-only: each connected peer's gossipsub score (local
+/// policy, never consensus state; `null` before gossipsub knows the peer), whether that score
+/// has it greylisted (its gossip dropped unread), its request-response offences, and the peers
+/// banned for repeated offences.
+async fn peers(State(s): State<ApiState>) -> ApiResult {
+    let net = s.net.status().await;
+    let offences = |p| net.offences.iter().find(|(q, _)| *q == p).map_or(0, |(_, n)| *n);
+    let connected: Vec<Value> = net
+        .connected_peers
+        .iter()
+        .map(|&p| {
+            let score = net.scores.iter().find(|(q, _)| *q == p).map(|(_, s)| *s);
+            json!({
+                "peer_id": p.to_string(),
+                "score": score,
+                "graylisted": score.is_some_and(|s| s < GRAYLIST_THRESHOLD),
+                "offences": offences(p),
+            })
+        })
+        .collect();
+    let banned: Vec<Value> = net
+        .banned
+        .iter()
+        .map(|&p| json!({ "peer_id": p.to_string(), "offences": offences(p) }))
+        .collect();
+    Ok(Json(json!({ "peers": connected, "banned": banned })))
 }
 
 async fn submit(State(s): State<ApiState>, Json(tx): Json<Transaction>) -> ApiResult {

@@ -22,17 +22,31 @@ use tracing::{debug, info, warn};
 
 use super::behaviour::{Behaviour, BehaviourEvent};
 use super::capture::{self, Capture};
+use super::codec::Frame;
 use super::config::P2pConfig;
 use super::identity::libp2p_keypair;
 use super::ingress::{
     Command, GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkHandle,
     NetworkStatus, PublishError, RequestError,
 };
+use super::log_budget::LogBudget;
 use super::penalties::Penalties;
 use super::topics::TopicKind;
 
 const COMMAND_QUEUE: usize = 1024;
 const EVENT_QUEUE: usize = 8192;
+
+/// Warnings a remote peer can trigger, per kind: a burst logged in full, then a few a second
+/// with the count of those left out (see `log_budget`).
+fn offence_log() -> LogBudget {
+    LogBudget::new(32, 2)
+}
+fn ban_log() -> LogBudget {
+    LogBudget::new(16, 1)
+}
+fn overload_log() -> LogBudget {
+    LogBudget::new(4, 1)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -58,6 +72,9 @@ pub struct NetworkActor {
     /// The miner inference requests go to, straight from the swarm (no hop through the chain).
     inference: Option<mpsc::Sender<InboundInference>>,
     capture: Capture,
+    offence_log: LogBudget,
+    ban_log: LogBudget,
+    overload_log: LogBudget,
 }
 
 /// Builds the swarm, starts listening and dialling bootnodes. Run the returned actor on a task.
@@ -125,6 +142,9 @@ pub fn start(
         penalties: Penalties::default(),
         inference: None,
         capture,
+        offence_log: offence_log(),
+        ban_log: ban_log(),
+        overload_log: overload_log(),
     };
     Ok((NetworkHandle { tx: cmd_tx }, ev_rx, actor))
 }
@@ -166,7 +186,9 @@ impl NetworkActor {
         match self.events.try_send(event) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                warn!("node is not keeping up with network events; dropping one");
+                if let Some(suppressed) = self.overload_log.admit() {
+                    warn!(suppressed, "node is not keeping up with network events; dropping one");
+                }
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
@@ -174,9 +196,13 @@ impl NetworkActor {
     }
 
     fn penalize(&mut self, peer: PeerId, reason: &str) {
-        warn!(%peer, reason, "peer misbehaved");
+        if let Some(suppressed) = self.offence_log.admit() {
+            warn!(%peer, reason, suppressed, "peer misbehaved");
+        }
         if self.penalties.record(peer) {
-            warn!(%peer, "peer banned after repeated misbehaviour");
+            if let Some(suppressed) = self.ban_log.admit() {
+                warn!(%peer, suppressed, "peer banned after repeated misbehaviour");
+            }
             self.swarm.behaviour_mut().blocked.block_peer(peer);
         }
     }
@@ -200,6 +226,13 @@ impl NetworkActor {
                 let _ = reply.send(r);
             }
             Command::Validate { id, source, acceptance } => {
+                // The node found a decodable message invalid (bad signature, not a weights
+                // payload, …): gossipsub charges the forwarder for it, and so do the logs.
+                if acceptance == MessageAcceptance::Reject
+                    && let Some(suppressed) = self.offence_log.admit()
+                {
+                    warn!(peer = %source, message = %id, suppressed, "rejecting invalid gossip");
+                }
                 self.swarm
                     .behaviour_mut()
                     .gossipsub
@@ -212,11 +245,12 @@ impl NetworkActor {
                 }
             }
             Command::Sync { peer, request, reply } => {
-                let id = self.swarm.behaviour_mut().sync.send_request(&peer, request);
+                let id = self.swarm.behaviour_mut().sync.send_request(&peer, Frame::Valid(request));
                 self.pending_sync.insert(id, reply);
             }
             Command::Infer { peer, request, reply } => {
-                let id = self.swarm.behaviour_mut().infer.send_request(&peer, request);
+                let id =
+                    self.swarm.behaviour_mut().infer.send_request(&peer, Frame::Valid(request));
                 self.pending_infer.insert(id, reply);
             }
             Command::RespondSync { channel, response } => {
@@ -251,6 +285,8 @@ impl NetworkActor {
                     connected_peers: self.swarm.connected_peers().copied().collect(),
                     mesh,
                     scores,
+                    offences: self.penalties.offences().collect(),
+                    banned: self.penalties.banned().collect(),
                 });
             }
             Command::CaptureFeed { reply } => {
@@ -342,7 +378,12 @@ impl NetworkActor {
                 }
             }
             Err(e) => {
-                warn!(peer = %source, topic = topic.label(), size, error = %e, "rejecting undecodable gossip");
+                if let Some(suppressed) = self.offence_log.admit() {
+                    warn!(
+                        peer = %source, topic = topic.label(), size, error = %e, suppressed,
+                        "rejecting undecodable gossip"
+                    );
+                }
                 self.config.traffic.on_garbage(topic.label());
                 self.capture.garbage(message.topic.as_str(), &id, source, size, e.to_string());
                 self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
@@ -356,13 +397,17 @@ impl NetworkActor {
 
     fn on_sync(
         &mut self,
-        event: request_response::Event<protocol::wire::SyncRequest, SyncResponse>,
+        event: request_response::Event<Frame<protocol::wire::SyncRequest>, SyncResponse>,
     ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
-                    self.emit(NetworkEvent::SyncRequest { peer, request, channel });
-                }
+                request_response::Message::Request { request, channel, .. } => match request {
+                    Frame::Valid(request) => {
+                        self.emit(NetworkEvent::SyncRequest { peer, request, channel });
+                    }
+                    // Dropping the channel closes the stream unanswered.
+                    Frame::Garbage(e) => self.penalize(peer, &format!("garbage sync request: {e}")),
+                },
                 request_response::Message::Response { request_id, response } => {
                     if let Some(reply) = self.pending_sync.remove(&request_id) {
                         let _ = reply.send(Ok(response));
@@ -399,13 +444,18 @@ impl NetworkActor {
 
     fn on_infer(
         &mut self,
-        event: request_response::Event<protocol::wire::InferenceRequest, InferenceResponse>,
+        event: request_response::Event<Frame<protocol::wire::InferenceRequest>, InferenceResponse>,
     ) {
         match event {
             request_response::Event::Message { peer, message, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
-                    self.route_inference(InboundInference { peer, request, channel });
-                }
+                request_response::Message::Request { request, channel, .. } => match request {
+                    Frame::Valid(request) => {
+                        self.route_inference(InboundInference { peer, request, channel });
+                    }
+                    Frame::Garbage(e) => {
+                        self.penalize(peer, &format!("garbage inference request: {e}"))
+                    }
+                },
                 request_response::Message::Response { request_id, response } => {
                     if let Some(reply) = self.pending_infer.remove(&request_id) {
                         let _ = reply.send(Ok(response));
@@ -428,12 +478,9 @@ impl NetworkActor {
     }
 
     fn on_inbound_failure(&mut self, peer: PeerId, protocol: &str, error: InboundFailure) {
-        match &error {
-            InboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                self.penalize(peer, &format!("garbage {protocol} request: {e}"));
-            }
-            _ => debug!(%peer, protocol, %error, "inbound request failed"),
-        }
+        // Garbage requests arrive as `Frame::Garbage` (see codec.rs) and are penalised there;
+        // what fails here is timeouts, cut streams and closed connections: no offence.
+        debug!(%peer, protocol, %error, "inbound request failed");
     }
 }
 

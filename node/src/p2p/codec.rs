@@ -2,6 +2,12 @@
 //!
 //! The length (u32, big-endian) is checked against the message type's ceiling before a byte of
 //! the body is read, so a peer cannot make us buffer more than one bounded message.
+//!
+//! A request frame that is garbage (too long, or a body that does not decode) is read as
+//! [`Frame::Garbage`], not as an error: libp2p's request-response (0.30) drops a request whose
+//! read failed with a debug line and never tells the behaviour who sent it, so the node could not
+//! penalise the sender. A stream that merely ends early is still an error: a cut connection
+//! looks the same, so it is no offence.
 
 use std::io;
 use std::marker::PhantomData;
@@ -10,6 +16,14 @@ use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 use libp2p::request_response;
 use protocol::codec::{self, Encodable};
+
+/// A request as read off a stream: decoded, or why its frame was garbage. Only `Valid` is ever
+/// written.
+#[derive(Debug)]
+pub enum Frame<T> {
+    Valid(T),
+    Garbage(io::Error),
+}
 
 /// A request-response codec for one request type and one response type.
 pub struct FramedCodec<Req, Resp> {
@@ -58,15 +72,19 @@ where
     Resp: Encodable + Send + 'static,
 {
     type Protocol = StreamProtocol;
-    type Request = Req;
+    type Request = Frame<Req>;
     type Response = Resp;
 
     async fn read_request<T: AsyncRead + Unpin + Send>(
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-    ) -> io::Result<Req> {
-        read_frame(io).await
+    ) -> io::Result<Frame<Req>> {
+        match read_frame(io).await {
+            Ok(req) => Ok(Frame::Valid(req)),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(Frame::Garbage(e)),
+            Err(e) => Err(e),
+        }
     }
 
     async fn read_response<T: AsyncRead + Unpin + Send>(
@@ -81,9 +99,15 @@ where
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        req: Req,
+        req: Frame<Req>,
     ) -> io::Result<()> {
-        write_frame(io, codec::encode(&req)).await
+        match req {
+            Frame::Valid(req) => write_frame(io, codec::encode(&req)).await,
+            Frame::Garbage(e) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("refusing to send a garbage request: {e}"),
+            )),
+        }
     }
 
     async fn write_response<T: AsyncWrite + Unpin + Send>(
@@ -100,8 +124,9 @@ where
 mod tests {
     use super::*;
     use futures::io::Cursor;
+    use libp2p::request_response::Codec as _;
     use protocol::ids::Height;
-    use protocol::wire::{InferenceResponse, SyncRequest};
+    use protocol::wire::{InferenceResponse, SyncRequest, SyncResponse};
 
     #[test]
     fn frames_round_trip_and_oversized_or_garbage_frames_are_errors() {
@@ -126,6 +151,43 @@ mod tests {
             assert_eq!(err.kind(), io::ErrorKind::InvalidData);
             let truncated = bytes[..bytes.len() - 1].to_vec();
             assert!(read_frame::<SyncRequest, _>(&mut Cursor::new(truncated)).await.is_err());
+        });
+    }
+
+    #[test]
+    fn garbage_requests_are_read_as_garbage_and_cut_ones_are_errors() {
+        futures::executor::block_on(async {
+            let protocol = StreamProtocol::new("/tau/test/1");
+            let mut c = FramedCodec::<SyncRequest, SyncResponse>::default();
+            let read = |bytes: Vec<u8>| {
+                let protocol = protocol.clone();
+                let mut c = c.clone();
+                async move { c.read_request(&protocol, &mut Cursor::new(bytes)).await }
+            };
+            let req = SyncRequest { from: Height(1), to: Height(9) };
+            let mut good = Cursor::new(Vec::new());
+            write_frame(&mut good, codec::encode(&req)).await.unwrap();
+            let good = good.into_inner();
+            assert!(matches!(read(good.clone()).await, Ok(Frame::Valid(r)) if r == req));
+
+            let oversized = u32::MAX.to_be_bytes().to_vec();
+            let mut trailing = good.clone();
+            trailing[3] += 1;
+            trailing.push(0);
+            for garbage in [oversized, 0u32.to_be_bytes().to_vec(), trailing] {
+                assert!(matches!(read(garbage).await, Ok(Frame::Garbage(_))));
+            }
+            for cut in [vec![], vec![0, 0], good[..good.len() - 1].to_vec()] {
+                let err = read(cut).await.unwrap_err();
+                assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+            }
+            let mut sink = Cursor::new(Vec::new());
+            let refused = c
+                .write_request(&protocol, &mut sink, Frame::Garbage(io::Error::other("x")))
+                .await
+                .unwrap_err();
+            assert_eq!(refused.kind(), io::ErrorKind::InvalidInput);
+            assert!(sink.into_inner().is_empty(), "nothing of a garbage request is written");
         });
     }
 }

@@ -79,6 +79,11 @@ pub struct NetworkStatus {
     pub mesh: Vec<(String, usize)>,
     /// Gossipsub score of each connected peer (local policy, not consensus state).
     pub scores: Vec<(PeerId, f64)>,
+    /// Request-response offences (garbage frames, undecodable responses) per peer, connected or
+    /// not.
+    pub offences: Vec<(PeerId, u32)>,
+    /// Peers refused for good after [`BAN_THRESHOLD`](super::BAN_THRESHOLD) offences.
+    pub banned: Vec<PeerId>,
 }
 
 pub(super) enum Command {

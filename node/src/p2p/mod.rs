@@ -10,6 +10,7 @@ mod codec;
 mod config;
 pub mod identity;
 mod ingress;
+mod log_budget;
 mod penalties;
 mod scoring;
 mod thread;
@@ -29,6 +30,8 @@ pub use ingress::{
 };
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};
+pub use penalties::BAN_THRESHOLD;
+pub use scoring::GRAYLIST_THRESHOLD;
 pub use thread::{NetworkThread, spawn};
 pub use topics::TopicKind;
 pub use traffic::TrafficMetrics;

@@ -25,6 +25,16 @@ impl Penalties {
     pub fn count(&self, peer: &PeerId) -> u32 {
         self.counts.get(peer).copied().unwrap_or(0)
     }
+
+    /// Every peer with at least one offence, and its count.
+    pub fn offences(&self) -> impl Iterator<Item = (PeerId, u32)> + '_ {
+        self.counts.iter().map(|(p, c)| (*p, *c))
+    }
+
+    /// The peers banned so far (a ban is for good: the block list is never cleared).
+    pub fn banned(&self) -> impl Iterator<Item = PeerId> + '_ {
+        self.counts.iter().filter(|(_, c)| **c >= BAN_THRESHOLD).map(|(p, _)| *p)
+    }
 }
 
 #[cfg(test)]
@@ -39,5 +49,9 @@ mod tests {
         assert_eq!(fired.iter().filter(|f| **f).count(), 1);
         assert!(fired[BAN_THRESHOLD as usize - 1]);
         assert_eq!(p.count(&peer), BAN_THRESHOLD + 2);
+        let other = PeerId::random();
+        p.record(other);
+        assert_eq!(p.banned().collect::<Vec<_>>(), vec![peer]);
+        assert_eq!(p.offences().count(), 2);
     }
 }

@@ -3,7 +3,7 @@
 //! sender score) before any other part of the node sees it.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAcceptance};
@@ -28,6 +28,7 @@ use super::ingress::{
     NetworkStatus, PublishError, RequestError,
 };
 use super::penalties::Penalties;
+use super::resend;
 use super::topics::TopicKind;
 
 const COMMAND_QUEUE: usize = 1024;
@@ -173,6 +174,10 @@ impl NetworkActor {
         let chain = self.config.chain_id.clone();
         match command {
             Command::Publish { topic, data, reply } => {
+                let data = match topic {
+                    TopicKind::Consensus => resend::seal(data, SystemTime::now()),
+                    _ => data,
+                };
                 let r = self
                     .swarm
                     .behaviour_mut()
@@ -292,9 +297,15 @@ impl NetworkActor {
             return;
         };
         let decoded = match topic {
-            TopicKind::Consensus => {
-                codec::decode::<ConsensusMessage>(&message.data).map(GossipMessage::Consensus)
-            }
+            TopicKind::Consensus => match resend::open(&message.data) {
+                Some(bytes) => {
+                    codec::decode::<ConsensusMessage>(bytes).map(GossipMessage::Consensus)
+                }
+                None => Err(codec::DecodeError::Malformed {
+                    what: "consensus frame",
+                    reason: "shorter than its send epoch".into(),
+                }),
+            },
             TopicKind::Transactions => codec::decode::<Transaction>(&message.data)
                 .map(|t| GossipMessage::Transaction(Box::new(t))),
             TopicKind::Weights(_) => codec::decode::<WeightAnnouncement>(&message.data)

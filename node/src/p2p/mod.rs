@@ -10,6 +10,7 @@ mod config;
 pub mod identity;
 mod ingress;
 mod penalties;
+mod resend;
 mod scoring;
 mod thread;
 mod topics;

@@ -131,3 +131,41 @@ async fn gossip_sync_and_garbage_between_two_nodes() {
     assert_eq!(resp.tip, Height(5));
     responder.abort();
 }
+
+/// A healed partition is a quiet network: every validator only re-sends what it sent before.
+/// Those re-sends must get through once the duplicate window has passed (see `resend.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_consensus_resends_get_through_a_quiet_network() {
+    use protocol::consensus::{Vote, VoteKind};
+    use protocol::ids::Round;
+    use protocol::wire::ConsensusMessage;
+
+    let (a, _a_events, a_addr) = spawn(5, vec![]).await;
+    let (_b, mut b_events, _) = spawn(6, vec![a_addr]).await;
+    let vote = Vote::sign(
+        &Keypair::from_seed(&[7; 32]),
+        &chain(),
+        VoteKind::Prevote,
+        Height(3),
+        Round(0),
+        None,
+    );
+    let bytes = codec::encode(&ConsensusMessage::Vote(vote.clone()));
+    let is_vote = |g: &InboundGossip| matches!(&g.message, GossipMessage::Consensus(ConsensusMessage::Vote(v)) if *v == vote);
+    publish_until_seen(&a, &mut b_events, TopicKind::Consensus, bytes.clone(), is_vote).await;
+
+    // Nothing else is said on any topic: only the same bytes again, once a second.
+    let deadline = Instant::now() + super::resend::EPOCH * 3;
+    loop {
+        assert!(Instant::now() < deadline, "the re-sent vote never arrived again");
+        let _ = a.publish(TopicKind::Consensus, bytes.clone()).await;
+        let until = Instant::now() + Duration::from_secs(1);
+        let mut again = false;
+        while let Ok(Some(ev)) = tokio::time::timeout_at(until, b_events.recv()).await {
+            again |= matches!(&ev, NetworkEvent::Gossip(g) if is_vote(g));
+        }
+        if again {
+            break;
+        }
+    }
+}

@@ -10,6 +10,7 @@ use libp2p::gossipsub::{self, MessageAcceptance};
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, InboundFailure, OutboundRequestId};
 use libp2p::swarm::SwarmEvent;
+use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::{Multiaddr, PeerId, Swarm, identify, noise, tcp, yamux};
 use protocol::codec;
 use protocol::keys::Keypair;
@@ -239,6 +240,53 @@ impl NetworkActor {
                     mesh,
                     scores,
                 });
+            }
+            Command::Block { peers, reply } => {
+                for peer in peers {
+                    if self.swarm.behaviour_mut().blocked.block_peer(peer) {
+                        info!(%peer, "peer blocked by the operator");
+                    }
+                }
+                let _ = reply.send(self.blocked_list());
+            }
+            Command::Unblock { peers, addrs, reply } => {
+                self.unblock(&peers, &addrs);
+                let _ = reply.send(self.blocked_list());
+            }
+            Command::Blocked { reply } => {
+                let _ = reply.send(self.blocked_list());
+            }
+        }
+    }
+
+    /// The block list, sorted so answers are stable.
+    fn blocked_list(&self) -> Vec<PeerId> {
+        let mut out: Vec<PeerId> =
+            self.swarm.behaviour().blocked.blocked_peers().iter().copied().collect();
+        out.sort();
+        out
+    }
+
+    /// Lifts blocks and redials at once: nothing else would reconnect two nodes that have no
+    /// other reason to dial each other until the next Kademlia bootstrap (30 s).
+    fn unblock(&mut self, peers: &[PeerId], addrs: &[Multiaddr]) {
+        for peer in peers {
+            if self.swarm.behaviour_mut().blocked.unblock_peer(*peer) {
+                info!(%peer, "peer unblocked by the operator");
+            }
+        }
+        for peer in peers {
+            if self.swarm.is_connected(peer) {
+                continue;
+            }
+            let known: Vec<Multiaddr> =
+                addrs.iter().filter(|a| peer_of(a) == Some(*peer)).cloned().collect();
+            let opts = DialOpts::peer_id(*peer)
+                .addresses(known)
+                .extend_addresses_through_behaviour()
+                .build();
+            if let Err(e) = self.swarm.dial(opts) {
+                debug!(%peer, error = %e, "redial after unblock failed");
             }
         }
     }

@@ -132,6 +132,45 @@ async fn gossip_sync_and_garbage_between_two_nodes() {
     responder.abort();
 }
 
+async fn wait_connected(
+    h: &NetworkHandle,
+    events: &mut mpsc::Receiver<NetworkEvent>,
+    peer: PeerId,
+    want: bool,
+) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        while events.try_recv().is_ok() {}
+        if h.status().await.connected_peers.contains(&peer) == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "peer {peer} connected={want} never came true");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_a_peer_cuts_the_link_and_unblocking_restores_it() {
+    let (a, mut a_events, a_addr) = spawn(3, vec![]).await;
+    let (b, mut b_events, b_addr) = spawn(4, vec![a_addr.clone()]).await;
+    let a_peer = identity::peer_id(&Keypair::from_seed(&[3; 32]).public()).unwrap();
+    let b_peer = identity::peer_id(&Keypair::from_seed(&[4; 32]).public()).unwrap();
+    wait_connected(&a, &mut a_events, b_peer, true).await;
+
+    // A refuses B: the connection closes and B's redials are denied.
+    assert_eq!(a.block_peers(vec![b_peer]).await.unwrap(), vec![b_peer]);
+    wait_connected(&a, &mut a_events, b_peer, false).await;
+    wait_connected(&b, &mut b_events, a_peer, false).await;
+    b.dial(a_addr.clone()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!a.status().await.connected_peers.contains(&b_peer), "a blocked peer got back in");
+    assert_eq!(a.blocked_peers().await.unwrap(), vec![b_peer]);
+
+    // Unblocking redials B at the address given; the link is back without anyone else's help.
+    assert!(a.unblock_peers(vec![b_peer], vec![b_addr]).await.unwrap().is_empty());
+    wait_connected(&a, &mut a_events, b_peer, true).await;
+}
+
 /// A healed partition is a quiet network: every validator only re-sends what it sent before.
 /// Those re-sends must get through once the duplicate window has passed (see `resend.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

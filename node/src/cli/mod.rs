@@ -1,8 +1,11 @@
 //! The `tau` command line: argument parsing and dispatch to one file per subcommand family.
 
 mod node;
+mod progress;
 mod query;
 mod testnet;
+mod testnet_load;
+mod testnet_ops;
 mod wallet;
 
 use std::process::ExitCode;

@@ -43,6 +43,9 @@ pub struct NodeConfig {
     pub mdns: bool,
     /// HTTP API address; loopback unless deliberately exposed.
     pub api: SocketAddr,
+    /// Also serve the operator routes (`/admin/…`: the peer block list). Off by default, and
+    /// refused unless `api` is a loopback address; `tau testnet` turns it on.
+    pub admin_api: bool,
     pub log_format: LogFormat,
     /// tracing env-filter directives, e.g. `info,node::p2p=debug`.
     pub log_filter: String,
@@ -135,6 +138,7 @@ impl Default for NodeConfig {
             bootnodes: Vec::new(),
             mdns: false,
             api: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_api: false,
             log_format: LogFormat::Text,
             // gossipsub warns at every identical re-send the engine makes on purpose.
             log_filter: "info,libp2p_gossipsub::behaviour=error".to_string(),

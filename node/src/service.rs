@@ -71,6 +71,12 @@ pub fn load_or_create_hotkey(path: &Path, role: Role) -> anyhow::Result<Keypair>
 }
 
 pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
+    if cfg.admin_api && !cfg.api.ip().is_loopback() {
+        bail!(
+            "--admin-api needs a loopback API address (got {}): admin routes can cut the node off its peers",
+            cfg.api
+        );
+    }
     let genesis = load_genesis(&cfg.genesis)?;
     let hotkey = load_or_create_hotkey(&cfg.hotkey_path(), cfg.role)?;
     std::fs::create_dir_all(&cfg.data_dir)
@@ -134,7 +140,7 @@ pub async fn run(cfg: NodeConfig) -> anyhow::Result<()> {
         role,
         neuron,
     };
-    let (api_addr, _api) = api::serve(cfg.api, state)
+    let (api_addr, _api) = api::serve(cfg.api, state, cfg.admin_api)
         .await
         .with_context(|| format!("binding the API on {}", cfg.api))?;
     info!(%peer_id, hotkey = %hotkey.public(), api = %api_addr, role, chain = %genesis.chain_id, "node started");

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::launch::Launch;
 use crate::layout::{NodeKeys, NodeRole, TestnetLayout};
 
 #[derive(Debug, thiserror::Error)]
@@ -51,11 +52,18 @@ pub struct StartSpec<'a> {
 }
 
 /// Starts `tau node` in its own process group (so a Ctrl-C to the launcher does not kill it),
-/// with output appended to `<node>/node.log`.
+/// with output appended to `<node>/node.log`. The node serves the admin API (loopback only: it
+/// is how `tau testnet partition` cuts links) and its launch is recorded for `restart`.
 pub fn start(spec: &StartSpec) -> Result<u32, ProcessError> {
     let dir = spec.layout.node_dir(&spec.node.name);
     fs::create_dir_all(&dir)?;
     let _ = fs::remove_file(dir.join("api.addr"));
+    Launch {
+        p2p_port: spec.p2p_port,
+        bootnodes: spec.bootnodes.clone(),
+        extra_args: spec.extra_args.clone(),
+    }
+    .save(spec.layout, &spec.node.name)?;
     let log = fs::OpenOptions::new().create(true).append(true).open(dir.join("node.log"))?;
     let mut cmd = Command::new(spec.tau);
     cmd.arg("node")
@@ -72,7 +80,8 @@ pub fn start(spec: &StartSpec) -> Result<u32, ProcessError> {
         .arg("--listen")
         .arg(format!("/ip4/127.0.0.1/udp/{}/quic-v1", spec.p2p_port))
         .arg("--api")
-        .arg("127.0.0.1:0");
+        .arg("127.0.0.1:0")
+        .arg("--admin-api");
     if dir.join("node.toml").exists() {
         cmd.arg("--config").arg(dir.join("node.toml"));
     }

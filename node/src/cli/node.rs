@@ -35,6 +35,9 @@ pub struct NodeArgs {
     /// HTTP API address (loopback by default; bind elsewhere deliberately).
     #[arg(long, env = "TAU_API")]
     api: Option<SocketAddr>,
+    /// Serve the operator routes (/admin/peers/…: block and unblock peers). Loopback API only.
+    #[arg(long, env = "TAU_ADMIN_API")]
+    admin_api: bool,
     #[arg(long, env = "TAU_LOG_FORMAT", value_enum)]
     log_format: Option<LogFormat>,
     /// tracing filter, e.g. `info,node::chain=debug` (RUST_LOG wins when set).
@@ -70,6 +73,7 @@ impl NodeArgs {
             c.bootnodes = self.bootnode;
         }
         c.mdns |= self.mdns;
+        c.admin_api |= self.admin_api;
         if let Some(v) = self.api {
             c.api = v;
         }

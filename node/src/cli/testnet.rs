@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use protocol::ChainId;
 use testnet::layout::NodeEntry;
 use testnet::process::{self, RunningNode};
-use testnet::{NodeKeys, NodeRole, TestnetLayout, TestnetSpec, http, orchestrate};
+use testnet::{NodeKeys, NodeRole, TestnetLayout, TestnetSpec, orchestrate};
 
 #[derive(Subcommand)]
 pub enum TestnetCommand {
@@ -17,25 +17,24 @@ pub enum TestnetCommand {
     Up(UpArgs),
     /// Stop every node of the testnet; data is kept unless --wipe.
     Down(DirArgs),
-    /// Heights, peers and roles of the running nodes.
+    /// Heights, peers, rounds, and each node's uid, incentive and dividends per subnet.
     Status(DirArgs),
-    /// Submit a steady load of transfers, each from a node's own coldkey through its own API.
-    Load(LoadArgs),
+    /// Print the end of a node's log (`--follow` keeps printing).
+    Logs(super::testnet_ops::LogsArgs),
+    /// Stop one node with a signal (TERM by default; KILL to crash it). Data is kept.
+    Kill(super::testnet_ops::KillArgs),
+    /// Start one node again with the same keys, data and p2p port, and wait until it catches up.
+    Restart(super::testnet_ops::RestartArgs),
+    /// Cut links for real: each node of a side refuses the nodes of the other sides
+    /// (e.g. `partition validator-0,validator-1 validator-2,validator-3`).
+    Partition(super::testnet_ops::PartitionArgs),
+    /// Undo `partition`: every node accepts every testnet node again and redials it.
+    Heal(super::testnet_ops::HealArgs),
+    /// Generate signed transfers at a target rate and report how many were included.
+    Load(super::testnet_load::LoadArgs),
     /// Merge a run's gossip captures (`up --capture`) into propagation-delay percentiles,
     /// duplicates, traffic and mesh degree; writes report.md, delay.svg, mesh.dot, mesh.svg.
     Report(ReportArgs),
-}
-
-#[derive(Args)]
-pub struct LoadArgs {
-    #[arg(long, default_value = ".tau-testnet", env = "TAU_TESTNET_DIR")]
-    dir: PathBuf,
-    /// Transfers per second, over all nodes together.
-    #[arg(long, default_value_t = 10.0)]
-    rate: f64,
-    /// How long to keep it up, in seconds.
-    #[arg(long, default_value_t = 60)]
-    duration: u64,
 }
 
 #[derive(Args)]
@@ -105,9 +104,12 @@ pub fn run(cmd: TestnetCommand) -> anyhow::Result<()> {
         TestnetCommand::Up(args) => up(args),
         TestnetCommand::Down(args) => down(args),
         TestnetCommand::Status(args) => status(args),
-        TestnetCommand::Load(args) => {
-            super::testnet_research::load(&args.dir, args.rate, args.duration)
-        }
+        TestnetCommand::Logs(args) => super::testnet_ops::logs(args),
+        TestnetCommand::Kill(args) => super::testnet_ops::kill(args),
+        TestnetCommand::Restart(args) => super::testnet_ops::restart(args),
+        TestnetCommand::Partition(args) => super::testnet_ops::partition(args),
+        TestnetCommand::Heal(args) => super::testnet_ops::heal(args),
+        TestnetCommand::Load(args) => super::testnet_load::load(args),
         TestnetCommand::Report(args) => super::testnet_research::report(
             &args.dir,
             args.out.as_deref(),
@@ -193,19 +195,16 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
         super::testnet_research::check_no_old_captures(dirs)?;
     }
     println!("Starting {} nodes…", keys.len());
-    let nodes = orchestrate::start_all_with(&tau, &layout, &keys, Duration::from_secs(30), |k| {
-        super::testnet_research::capture_args(capture.as_deref(), &k.name)
-    })?;
-    print!("Waiting for the first finalised block");
-    let mut last = u64::MAX;
-    orchestrate::wait_for_height(&nodes, 1, Duration::from_secs(args.wait), |h| {
-        if h != last {
-            print!(" [lowest height {h}]");
-            last = h;
-        }
-    })
-    .with_context(|| format!("see the logs under {}", layout.dir.display()))?;
-    println!();
+    let capture_args =
+        |k: &NodeKeys| super::testnet_research::capture_args(capture.as_deref(), &k.name);
+    let nodes = super::testnet_ops::start_nodes(
+        &tau,
+        &layout,
+        &keys,
+        Duration::from_secs(30),
+        capture_args,
+    )?;
+    super::testnet_ops::wait_first_block(&layout, &nodes, Duration::from_secs(args.wait))?;
     print_table(&nodes);
     println!(
         "\nStatus: tau testnet status --dir {0}   Stop: tau testnet down --dir {0}\n\
@@ -251,41 +250,5 @@ fn down(args: DirArgs) -> anyhow::Result<()> {
 }
 
 fn status(args: DirArgs) -> anyhow::Result<()> {
-    let layout = open(&args.dir)?;
-    let mut rows = Vec::new();
-    for e in layout.nodes()? {
-        let dir = layout.node_dir(&e.name);
-        let api =
-            std::fs::read_to_string(dir.join("api.addr")).ok().and_then(|s| s.trim().parse().ok());
-        let alive = process::running_pid(&layout, &e.name).is_some();
-        let st = match (alive, api) {
-            (true, Some(a)) => http::get(a, "/status").ok(),
-            _ => None,
-        };
-        rows.push(
-            serde_json::json!({ "name": e.name, "role": e.role, "running": alive, "status": st }),
-        );
-    }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(());
-    }
-    println!(
-        "{:<14} {:<10} {:<8} {:<8} {:<6} {:<8}",
-        "node", "role", "running", "height", "peers", "round"
-    );
-    for r in rows {
-        let s = &r["status"];
-        let f = |k: &str| s.get(k).map_or("-".to_string(), |v| v.to_string());
-        println!(
-            "{:<14} {:<10} {:<8} {:<8} {:<6} {:<8}",
-            r["name"].as_str().unwrap_or(""),
-            r["role"].as_str().unwrap_or(""),
-            r["running"],
-            f("height"),
-            f("peers"),
-            f("round")
-        );
-    }
-    Ok(())
+    super::testnet_ops::status(&args.dir, args.json)
 }

@@ -2,13 +2,12 @@
 //! and the report over a run's captures.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use protocol::genesis::{Genesis, GenesisAccount};
 use testnet::layout::NodeKeys;
 use testnet::report::{self, Window};
-use testnet::{NodeRole, TestnetLayout, load};
+use testnet::{NodeRole, TestnetLayout};
 
 /// Starting balance of a full node's coldkey: enough for any load test's transfers and fees.
 const FULL_NODE_BALANCE_TAO: u64 = 1_000;
@@ -63,39 +62,6 @@ pub fn check_no_old_captures(dirs: &[(String, PathBuf)]) -> anyhow::Result<()> {
             old.len() - 1
         );
     }
-    Ok(())
-}
-
-fn open(dir: &Path) -> anyhow::Result<(TestnetLayout, Genesis)> {
-    let layout = TestnetLayout::open(dir).with_context(|| {
-        format!("{} holds no testnet (tau testnet up creates one)", dir.display())
-    })?;
-    let genesis = crate::service::load_genesis(&layout.genesis_path())?;
-    Ok((layout, genesis))
-}
-
-pub fn load(dir: &Path, rate: f64, duration_s: u64) -> anyhow::Result<()> {
-    if !(rate.is_finite() && rate > 0.0) {
-        bail!("--rate must be a positive number of transfers per second");
-    }
-    let (layout, genesis) = open(dir)?;
-    println!("Submitting {rate} transfers/s for {duration_s} s…");
-    let stats =
-        load::run(&layout, &genesis.chain_id, rate, Duration::from_secs(duration_s), |s, t| {
-            if t.as_secs().is_multiple_of(10) {
-                println!(
-                    "  {:>4} s: {} accepted, {} rejected, {} behind schedule",
-                    t.as_secs(),
-                    s.accepted,
-                    s.rejected,
-                    s.behind
-                );
-            }
-        })?;
-    println!(
-        "Done: {} transfers from {} nodes, {} accepted, {} rejected, {} skipped behind schedule.",
-        stats.submitted, stats.senders, stats.accepted, stats.rejected, stats.behind
-    );
     Ok(())
 }
 

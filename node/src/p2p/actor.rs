@@ -3,13 +3,14 @@
 //! sender score) before any other part of the node sees it.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAcceptance};
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, InboundFailure, OutboundRequestId};
 use libp2p::swarm::SwarmEvent;
+use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::{Multiaddr, PeerId, Swarm, identify, noise, tcp, yamux};
 use protocol::codec;
 use protocol::keys::Keypair;
@@ -31,6 +32,7 @@ use super::ingress::{
 };
 use super::log_budget::LogBudget;
 use super::penalties::Penalties;
+use super::resend;
 use super::topics::TopicKind;
 
 const COMMAND_QUEUE: usize = 1024;
@@ -211,6 +213,10 @@ impl NetworkActor {
         let chain = self.config.chain_id.clone();
         match command {
             Command::Publish { topic, data, reply } => {
+                let data = match topic {
+                    TopicKind::Consensus => resend::seal(data, SystemTime::now()),
+                    _ => data,
+                };
                 self.config.traffic.on_published(topic.label(), data.len());
                 // Timed before the send: the report measures from the first publish.
                 let captured = self.capture.active().then(|| (capture::now_ns(), data.clone()));
@@ -292,6 +298,53 @@ impl NetworkActor {
             Command::CaptureFeed { reply } => {
                 let _ = reply.send(self.capture.subscribe());
             }
+            Command::Block { peers, reply } => {
+                for peer in peers {
+                    if self.swarm.behaviour_mut().blocked.block_peer(peer) {
+                        info!(%peer, "peer blocked by the operator");
+                    }
+                }
+                let _ = reply.send(self.blocked_list());
+            }
+            Command::Unblock { peers, addrs, reply } => {
+                self.unblock(&peers, &addrs);
+                let _ = reply.send(self.blocked_list());
+            }
+            Command::Blocked { reply } => {
+                let _ = reply.send(self.blocked_list());
+            }
+        }
+    }
+
+    /// The block list, sorted so answers are stable.
+    fn blocked_list(&self) -> Vec<PeerId> {
+        let mut out: Vec<PeerId> =
+            self.swarm.behaviour().blocked.blocked_peers().iter().copied().collect();
+        out.sort();
+        out
+    }
+
+    /// Lifts blocks and redials at once: nothing else would reconnect two nodes that have no
+    /// other reason to dial each other until the next Kademlia bootstrap (30 s).
+    fn unblock(&mut self, peers: &[PeerId], addrs: &[Multiaddr]) {
+        for peer in peers {
+            if self.swarm.behaviour_mut().blocked.unblock_peer(*peer) {
+                info!(%peer, "peer unblocked by the operator");
+            }
+        }
+        for peer in peers {
+            if self.swarm.is_connected(peer) {
+                continue;
+            }
+            let known: Vec<Multiaddr> =
+                addrs.iter().filter(|a| peer_of(a) == Some(*peer)).cloned().collect();
+            let opts = DialOpts::peer_id(*peer)
+                .addresses(known)
+                .extend_addresses_through_behaviour()
+                .build();
+            if let Err(e) = self.swarm.dial(opts) {
+                debug!(%peer, error = %e, "redial after unblock failed");
+            }
         }
     }
 
@@ -351,9 +404,15 @@ impl NetworkActor {
         };
         self.config.traffic.on_received(topic.label(), size);
         let decoded = match topic {
-            TopicKind::Consensus => {
-                codec::decode::<ConsensusMessage>(&message.data).map(GossipMessage::Consensus)
-            }
+            TopicKind::Consensus => match resend::open(&message.data) {
+                Some(bytes) => {
+                    codec::decode::<ConsensusMessage>(bytes).map(GossipMessage::Consensus)
+                }
+                None => Err(codec::DecodeError::Malformed {
+                    what: "consensus frame",
+                    reason: "shorter than its send epoch".into(),
+                }),
+            },
             TopicKind::Transactions => codec::decode::<Transaction>(&message.data)
                 .map(|t| GossipMessage::Transaction(Box::new(t))),
             TopicKind::Weights(_) => codec::decode::<WeightAnnouncement>(&message.data)

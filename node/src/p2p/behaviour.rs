@@ -64,7 +64,7 @@ impl Behaviour {
             // The BFT engine re-sends identical (deterministically signed) messages when a round
             // stalls; with content ids a 60 s duplicate window would swallow every re-send. 5 s
             // still outlasts the gossip history (3 heartbeats), so IHAVE/IWANT cannot loop.
-            .duplicate_cache_time(Duration::from_secs(5))
+            .duplicate_cache_time(super::resend::EPOCH)
             // Bursts of transactions must not push votes out of a full per-peer queue.
             .connection_handler_queue_len(20_000)
             .max_transmit_size(TopicKind::Consensus.max_message_size());

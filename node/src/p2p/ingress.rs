@@ -136,6 +136,20 @@ pub(super) enum Command {
     CaptureFeed {
         reply: oneshot::Sender<broadcast::Receiver<Arc<CaptureRecord>>>,
     },
+    /// Refuse these peers: close their connections, deny new ones (operator's choice).
+    Block {
+        peers: Vec<PeerId>,
+        reply: oneshot::Sender<Vec<PeerId>>,
+    },
+    /// Lift a block and dial the peers again at `addrs` or any address the swarm knows.
+    Unblock {
+        peers: Vec<PeerId>,
+        addrs: Vec<Multiaddr>,
+        reply: oneshot::Sender<Vec<PeerId>>,
+    },
+    Blocked {
+        reply: oneshot::Sender<Vec<PeerId>>,
+    },
 }
 
 /// The rest of the node's way to the network. Cheap to clone.
@@ -267,6 +281,40 @@ impl NetworkHandle {
             return None;
         }
         rx.await.ok()
+    }
+
+    /// Puts peers on the block list: their connections close at once and new ones, either way,
+    /// are refused. Returns the block list afterwards (repeat offenders included). Lives only in
+    /// memory: a restarted node has an empty list.
+    pub async fn block_peers(&self, peers: Vec<PeerId>) -> Result<Vec<PeerId>, RequestError> {
+        let (reply, rx) = oneshot::channel();
+        if !self.send(Command::Block { peers, reply }).await {
+            return Err(RequestError::Stopped);
+        }
+        rx.await.map_err(|_| RequestError::Stopped)
+    }
+
+    /// Takes peers off the block list and dials them (at `addrs`, which should end in
+    /// `/p2p/<peer>`, and at whatever addresses discovery learnt), so a healed link comes back
+    /// without waiting for the next Kademlia bootstrap. Returns the block list afterwards.
+    pub async fn unblock_peers(
+        &self,
+        peers: Vec<PeerId>,
+        addrs: Vec<Multiaddr>,
+    ) -> Result<Vec<PeerId>, RequestError> {
+        let (reply, rx) = oneshot::channel();
+        if !self.send(Command::Unblock { peers, addrs, reply }).await {
+            return Err(RequestError::Stopped);
+        }
+        rx.await.map_err(|_| RequestError::Stopped)
+    }
+
+    pub async fn blocked_peers(&self) -> Result<Vec<PeerId>, RequestError> {
+        let (reply, rx) = oneshot::channel();
+        if !self.send(Command::Blocked { reply }).await {
+            return Err(RequestError::Stopped);
+        }
+        rx.await.map_err(|_| RequestError::Stopped)
     }
 
     pub async fn status(&self) -> NetworkStatus {

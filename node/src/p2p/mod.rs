@@ -12,6 +12,7 @@ pub mod identity;
 mod ingress;
 mod log_budget;
 mod penalties;
+pub(crate) mod resend;
 mod scoring;
 mod thread;
 mod topics;

@@ -131,3 +131,80 @@ async fn gossip_sync_and_garbage_between_two_nodes() {
     assert_eq!(resp.tip, Height(5));
     responder.abort();
 }
+
+async fn wait_connected(
+    h: &NetworkHandle,
+    events: &mut mpsc::Receiver<NetworkEvent>,
+    peer: PeerId,
+    want: bool,
+) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        while events.try_recv().is_ok() {}
+        if h.status().await.connected_peers.contains(&peer) == want {
+            return;
+        }
+        assert!(Instant::now() < deadline, "peer {peer} connected={want} never came true");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_a_peer_cuts_the_link_and_unblocking_restores_it() {
+    let (a, mut a_events, a_addr) = spawn(3, vec![]).await;
+    let (b, mut b_events, b_addr) = spawn(4, vec![a_addr.clone()]).await;
+    let a_peer = identity::peer_id(&Keypair::from_seed(&[3; 32]).public()).unwrap();
+    let b_peer = identity::peer_id(&Keypair::from_seed(&[4; 32]).public()).unwrap();
+    wait_connected(&a, &mut a_events, b_peer, true).await;
+
+    // A refuses B: the connection closes and B's redials are denied.
+    assert_eq!(a.block_peers(vec![b_peer]).await.unwrap(), vec![b_peer]);
+    wait_connected(&a, &mut a_events, b_peer, false).await;
+    wait_connected(&b, &mut b_events, a_peer, false).await;
+    b.dial(a_addr.clone()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!a.status().await.connected_peers.contains(&b_peer), "a blocked peer got back in");
+    assert_eq!(a.blocked_peers().await.unwrap(), vec![b_peer]);
+
+    // Unblocking redials B at the address given; the link is back without anyone else's help.
+    assert!(a.unblock_peers(vec![b_peer], vec![b_addr]).await.unwrap().is_empty());
+    wait_connected(&a, &mut a_events, b_peer, true).await;
+}
+
+/// A healed partition is a quiet network: every validator only re-sends what it sent before.
+/// Those re-sends must get through once the duplicate window has passed (see `resend.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_consensus_resends_get_through_a_quiet_network() {
+    use protocol::consensus::{Vote, VoteKind};
+    use protocol::ids::Round;
+    use protocol::wire::ConsensusMessage;
+
+    let (a, _a_events, a_addr) = spawn(5, vec![]).await;
+    let (_b, mut b_events, _) = spawn(6, vec![a_addr]).await;
+    let vote = Vote::sign(
+        &Keypair::from_seed(&[7; 32]),
+        &chain(),
+        VoteKind::Prevote,
+        Height(3),
+        Round(0),
+        None,
+    );
+    let bytes = codec::encode(&ConsensusMessage::Vote(vote.clone()));
+    let is_vote = |g: &InboundGossip| matches!(&g.message, GossipMessage::Consensus(ConsensusMessage::Vote(v)) if *v == vote);
+    publish_until_seen(&a, &mut b_events, TopicKind::Consensus, bytes.clone(), is_vote).await;
+
+    // Nothing else is said on any topic: only the same bytes again, once a second.
+    let deadline = Instant::now() + super::resend::EPOCH * 3;
+    loop {
+        assert!(Instant::now() < deadline, "the re-sent vote never arrived again");
+        let _ = a.publish(TopicKind::Consensus, bytes.clone()).await;
+        let until = Instant::now() + Duration::from_secs(1);
+        let mut again = false;
+        while let Ok(Some(ev)) = tokio::time::timeout_at(until, b_events.recv()).await {
+            again |= matches!(&ev, NetworkEvent::Gossip(g) if is_vote(g));
+        }
+        if again {
+            break;
+        }
+    }
+}

@@ -50,10 +50,11 @@ impl TopicKind {
         }
     }
 
-    /// Largest message accepted on this topic; gossipsub drops larger frames before we see them.
+    /// Largest frame accepted on this topic; gossipsub drops larger frames before we see them.
+    /// Consensus frames carry a send epoch after the message (`resend.rs`).
     pub fn max_message_size(self) -> usize {
         match self {
-            TopicKind::Consensus => ConsensusMessage::MAX_LEN,
+            TopicKind::Consensus => ConsensusMessage::MAX_LEN + super::resend::TRAILER,
             TopicKind::Transactions => Transaction::MAX_LEN,
             TopicKind::Weights(_) => WeightAnnouncement::MAX_LEN,
         }

@@ -23,9 +23,13 @@ pub struct Described {
 /// Describes raw bytes published on `topic`; `Err` carries why they do not decode.
 pub fn describe_bytes(topic: TopicKind, data: &[u8]) -> Result<Described, String> {
     let message = match topic {
-        TopicKind::Consensus => {
-            codec::decode::<ConsensusMessage>(data).map(GossipMessage::Consensus)
-        }
+        // Consensus frames end in the sender's send epoch (resend.rs).
+        TopicKind::Consensus => match crate::p2p::resend::open(data) {
+            Some(message) => {
+                codec::decode::<ConsensusMessage>(message).map(GossipMessage::Consensus)
+            }
+            None => return Err("a consensus frame too short to hold its send epoch".to_string()),
+        },
         TopicKind::Transactions => {
             codec::decode::<Transaction>(data).map(|t| GossipMessage::Transaction(Box::new(t)))
         }
@@ -168,8 +172,11 @@ mod tests {
             Round(1),
             Some(Hash([9; 32])),
         );
-        let d = describe_bytes(TopicKind::Consensus, &codec::encode(&ConsensusMessage::Vote(vote)))
-            .unwrap();
+        let frame = crate::p2p::resend::seal(
+            codec::encode(&ConsensusMessage::Vote(vote)),
+            std::time::SystemTime::now(),
+        );
+        let d = describe_bytes(TopicKind::Consensus, &frame).unwrap();
         assert_eq!(d.payload, "precommit");
         assert_eq!(d.source, Some(k.public().to_address()));
         assert!(d.summary.starts_with("precommit h=7 r=1"), "{}", d.summary);

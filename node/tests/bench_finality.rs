@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use protocol::transaction::{Payload, Transaction};
-use protocol::{ChainId, Keypair, Rao};
+use protocol::{Keypair, Rao};
 use testnet::{TestnetLayout, TestnetSpec, http, orchestrate};
 
 #[test]
@@ -16,14 +16,7 @@ use testnet::{TestnetLayout, TestnetSpec, http, orchestrate};
 fn finality_latency_four_validators() {
     let tau = Path::new(env!("CARGO_BIN_EXE_tau"));
     let dir = tempfile::tempdir().unwrap();
-    let spec = TestnetSpec {
-        chain_id: ChainId::new("tau-bench").unwrap(),
-        validators: 4,
-        miners: 0,
-        subnets: 1,
-        block_time_ms: 1_000,
-        seed: Some(7),
-    };
+    let spec = TestnetSpec::validators_only("tau-bench", 4, 1_000, 7).unwrap();
     let keys = spec.node_keys().unwrap();
     let genesis = spec.genesis(&keys, 0).unwrap();
     let layout = TestnetLayout::write(dir.path(), &genesis, &keys).unwrap();

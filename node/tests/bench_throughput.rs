@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use protocol::genesis::GenesisAccount;
 use protocol::transaction::{Payload, Transaction};
-use protocol::{ChainId, Keypair, Rao};
+use protocol::{Keypair, Rao};
 use testnet::{TestnetLayout, TestnetSpec, http, orchestrate};
 
 const SENDERS: usize = 200;
@@ -24,14 +24,7 @@ const PER_SENDER: u64 = 50;
 fn sustained_transfers_four_validators() {
     let tau = Path::new(env!("CARGO_BIN_EXE_tau"));
     let dir = tempfile::tempdir().unwrap();
-    let spec = TestnetSpec {
-        chain_id: ChainId::new("tau-load").unwrap(),
-        validators: 4,
-        miners: 0,
-        subnets: 1,
-        block_time_ms: 200,
-        seed: Some(11),
-    };
+    let spec = TestnetSpec::validators_only("tau-load", 4, 200, 11).unwrap();
     let keys = spec.node_keys().unwrap();
     let mut genesis = spec.genesis(&keys, 0).unwrap();
     let senders: Vec<Keypair> = (0..SENDERS)

@@ -91,14 +91,7 @@ struct Net {
 impl Net {
     fn start(chain: &str, extra: &[(&str, u64)]) -> Net {
         let dir = tempfile::tempdir().unwrap();
-        let spec = TestnetSpec {
-            chain_id: ChainId::new(chain).unwrap(),
-            validators: 1,
-            miners: 0,
-            subnets: 1,
-            block_time_ms: 500,
-            seed: Some(7),
-        };
+        let spec = TestnetSpec::validators_only(chain, 1, 500, 7).unwrap();
         let keys = spec.node_keys().unwrap();
         let mut genesis = spec.genesis(&keys, 0).unwrap();
         for (address, tao) in extra {

@@ -91,21 +91,11 @@ fn counter(node: &RunningNode, series: &str) -> u64 {
 fn garbage_on_every_topic_and_protocol_is_penalised_while_the_chain_finalises() {
     let tau = Path::new(env!("CARGO_BIN_EXE_tau"));
     let dir = tempfile::tempdir().unwrap();
-    let spec = TestnetSpec {
-        chain_id: ChainId::new("tau-garbage").unwrap(),
-        validators: 4,
-        miners: 0,
-        subnets: 1,
-        block_time_ms: 300,
-        seed: Some(66),
-    };
+    let spec = TestnetSpec::validators_only("tau-garbage", 4, 300, 66).unwrap();
     let keys = spec.node_keys().unwrap();
     let genesis = spec.genesis(&keys, 0).unwrap();
     let layout = TestnetLayout::write(dir.path(), &genesis, &keys).unwrap();
-    let _guard = orchestrate::StopOnDrop {
-        layout: &layout,
-        names: keys.iter().map(|k| k.name.clone()).collect(),
-    };
+    let _guard = orchestrate::StopOnDrop::new(&layout, &keys);
     let launched = Instant::now();
     let nodes = orchestrate::start_all(tau, &layout, &keys, PATIENCE).unwrap();
     orchestrate::wait_for_height(&nodes, 2, PATIENCE, |_| {}).unwrap();

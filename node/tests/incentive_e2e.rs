@@ -86,10 +86,7 @@ fn miners_are_paid_by_quality_and_validators_owner_and_schedule_add_up() {
     genesis.subnets[0].owner_hotkey = owner.public();
     genesis.subnets[0].owner_coldkey = owner.public();
     let layout = TestnetLayout::write(&dir.path().join("net"), &genesis, &keys).unwrap();
-    let _guard = orchestrate::StopOnDrop {
-        layout: &layout,
-        names: keys.iter().map(|k| k.name.clone()).collect(),
-    };
+    let _guard = orchestrate::StopOnDrop::new(&layout, &keys);
 
     // Miner 6 answers garbage, miner 7 never in time: both through the real exec backend.
     let garbage = write_script(

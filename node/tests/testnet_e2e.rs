@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use protocol::transaction::{Payload, Transaction};
-use protocol::{ChainId, Keypair, Rao};
+use protocol::{Keypair, Rao};
 use serde_json::Value;
 use testnet::process::{self, RunningNode, StartSpec};
 use testnet::{NodeKeys, NodeRole, TestnetLayout, TestnetSpec, http, orchestrate};
@@ -67,23 +67,13 @@ fn start_one(tau: &Path, layout: &TestnetLayout, node: &NodeKeys, bootnode: &str
 fn four_validators_finalise_transfer_survive_kill_and_a_full_node_syncs() {
     let tau = Path::new(env!("CARGO_BIN_EXE_tau"));
     let dir = tempfile::tempdir().unwrap();
-    let spec = TestnetSpec {
-        chain_id: ChainId::new("tau-e2e").unwrap(),
-        validators: 4,
-        miners: 0,
-        subnets: 1,
-        block_time_ms: 200,
-        seed: Some(42),
-    };
+    let spec = TestnetSpec::validators_only("tau-e2e", 4, 200, 42).unwrap();
     let mut keys = spec.node_keys().unwrap();
     let genesis = spec.genesis(&keys, 0).unwrap();
     let full = NodeKeys::new("full-0".into(), NodeRole::Miner, Some(42)).unwrap();
     keys.push(full.clone());
     let layout = TestnetLayout::write(dir.path(), &genesis, &keys).unwrap();
-    let _guard = orchestrate::StopOnDrop {
-        layout: &layout,
-        names: keys.iter().map(|k| k.name.clone()).collect(),
-    };
+    let _guard = orchestrate::StopOnDrop::new(&layout, &keys);
     let validators: Vec<NodeKeys> =
         keys.iter().filter(|k| k.role == NodeRole::Validator).cloned().collect();
 

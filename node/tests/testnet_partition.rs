@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use protocol::transaction::{Payload, Transaction};
-use protocol::{ChainId, Keypair, Rao};
+use protocol::{Keypair, Rao};
 use testnet::ops::{self, RestartStep, Signal};
 use testnet::partition;
 use testnet::process::{self, RunningNode};
@@ -64,21 +64,11 @@ fn blocked(n: &RunningNode) -> Vec<String> {
 fn partition_stalls_both_sides_heal_resumes_and_a_killed_validator_restarts_healed() {
     let tau = Path::new(env!("CARGO_BIN_EXE_tau"));
     let dir = tempfile::tempdir().unwrap();
-    let spec = TestnetSpec {
-        chain_id: ChainId::new("tau-partition").unwrap(),
-        validators: 4,
-        miners: 0,
-        subnets: 1,
-        block_time_ms: 200,
-        seed: Some(8),
-    };
+    let spec = TestnetSpec::validators_only("tau-partition", 4, 200, 8).unwrap();
     let keys = spec.node_keys().unwrap();
     let genesis = spec.genesis(&keys, 0).unwrap();
     let layout = TestnetLayout::write(dir.path(), &genesis, &keys).unwrap();
-    let _guard = orchestrate::StopOnDrop {
-        layout: &layout,
-        names: keys.iter().map(|k| k.name.clone()).collect(),
-    };
+    let _guard = orchestrate::StopOnDrop::new(&layout, &keys);
     let nodes = orchestrate::start_all(tau, &layout, &keys, PATIENCE).unwrap();
     orchestrate::wait_for_height(&nodes, 2, PATIENCE, |_| {}).unwrap();
     wait_until("every validator sees the three others", || {

@@ -110,6 +110,13 @@ pub struct StopOnDrop<'a> {
     pub names: Vec<String>,
 }
 
+impl<'a> StopOnDrop<'a> {
+    /// Stops every one of `nodes` when dropped.
+    pub fn new(layout: &'a TestnetLayout, nodes: &[NodeKeys]) -> Self {
+        StopOnDrop { layout, names: nodes.iter().map(|k| k.name.clone()).collect() }
+    }
+}
+
 impl Drop for StopOnDrop<'_> {
     fn drop(&mut self) {
         let _ = stop_all(self.layout, &self.names);

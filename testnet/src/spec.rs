@@ -48,6 +48,24 @@ pub enum SpecError {
 }
 
 impl TestnetSpec {
+    /// `validators` validators and no miners, one subnet: the shape most tests and benchmarks
+    /// need. Keys derive from `seed`.
+    pub fn validators_only(
+        chain_id: &str,
+        validators: u16,
+        block_time_ms: u64,
+        seed: u64,
+    ) -> Result<TestnetSpec, protocol::ids::ChainIdError> {
+        Ok(TestnetSpec {
+            chain_id: ChainId::new(chain_id)?,
+            validators,
+            miners: 0,
+            subnets: 1,
+            block_time_ms,
+            seed: Some(seed),
+        })
+    }
+
     /// Keys for every node, named `validator-0…`, `miner-0…`.
     pub fn node_keys(&self) -> Result<Vec<NodeKeys>, SpecError> {
         let mut nodes = Vec::new();

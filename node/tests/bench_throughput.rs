@@ -14,8 +14,14 @@ use protocol::transaction::{Payload, Transaction};
 use protocol::{Keypair, Rao};
 use testnet::{TestnetLayout, TestnetSpec, http, orchestrate};
 
-const SENDERS: usize = 200;
-const PER_SENDER: u64 = 50;
+/// Funded senders and transfers each: `BENCH_SENDERS` (default 200) and `BENCH_PER_SENDER`
+/// (default 50).
+fn load_shape() -> (usize, u64) {
+    let var = |name: &str, default: u64| {
+        std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default).max(1)
+    };
+    (var("BENCH_SENDERS", 200) as usize, var("BENCH_PER_SENDER", 50))
+}
 /// Transfers per request: 1 (the default) uses `POST /transactions`; more use
 /// `POST /transactions/batch` (e.g. `BENCH_BATCH=250`).
 
@@ -23,11 +29,17 @@ const PER_SENDER: u64 = 50;
 #[ignore = "measurement; run explicitly"]
 fn sustained_transfers_four_validators() {
     let tau = Path::new(env!("CARGO_BIN_EXE_tau"));
-    let dir = tempfile::tempdir().unwrap();
+    let (senders_n, per_sender) = load_shape();
+    let mut dir = tempfile::tempdir().unwrap();
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        // Keep the nodes' logs and data for a look afterwards.
+        dir.disable_cleanup(true);
+        println!("testnet directory kept: {}", dir.path().display());
+    }
     let spec = TestnetSpec::validators_only("tau-load", 4, 200, 11).unwrap();
     let keys = spec.node_keys().unwrap();
     let mut genesis = spec.genesis(&keys, 0).unwrap();
-    let senders: Vec<Keypair> = (0..SENDERS)
+    let senders: Vec<Keypair> = (0..senders_n)
         .map(|i| Keypair::from_seed(blake3::hash(&(i as u64).to_le_bytes()).as_bytes()))
         .collect();
     for s in &senders {
@@ -44,7 +56,7 @@ fn sustained_transfers_four_validators() {
     let to = Keypair::from_seed(&[98; 32]).public();
     // Signed up front: the figure is the network's, not the load generator's signing speed.
     let mut batches: Vec<Vec<serde_json::Value>> = vec![Vec::new(); 4];
-    for nonce in 0..PER_SENDER {
+    for nonce in 0..per_sender {
         for (i, s) in senders.iter().enumerate() {
             let tx = Transaction::sign(
                 s,
@@ -56,10 +68,11 @@ fn sustained_transfers_four_validators() {
             batches[i % 4].push(serde_json::to_value(&tx).unwrap());
         }
     }
-    let total = SENDERS as u64 * PER_SENDER;
+    let total = senders_n as u64 * per_sender;
     let per_request: usize =
         std::env::var("BENCH_BATCH").ok().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let start = Instant::now();
+    let monitor = Monitor::start(nodes.iter().map(|n| n.api).collect(), start);
     let handles: Vec<_> = batches
         .into_iter()
         .enumerate()
@@ -76,16 +89,39 @@ fn sustained_transfers_four_validators() {
                     return rejected;
                 }
                 for chunk in batch.chunks(per_request) {
-                    let body = serde_json::Value::Array(chunk.to_vec());
-                    match http::post(api, "/transactions/batch", &body) {
-                        Ok(results) => {
-                            let refused = results.as_array().map_or(chunk.len(), |r| {
-                                r.iter().filter(|x| x.get("error").is_some()).count()
-                            });
-                            rejected += refused as u64;
+                    let mut pending = chunk.to_vec();
+                    // A full mempool is back-pressure: wait and resend those, as a client would,
+                    // before the next chunk (which holds the same senders' later nonces).
+                    for _attempt in 0..200 {
+                        let body = serde_json::Value::Array(pending.clone());
+                        let results = match http::post(api, "/transactions/batch", &body) {
+                            Ok(r) => r,
+                            Err(e) => {
+                                eprintln!("batch of {} not submitted: {e}", pending.len());
+                                break;
+                            }
+                        };
+                        let Some(results) = results.as_array().cloned() else { break };
+                        let mut full = Vec::new();
+                        for (tx, r) in pending.iter().zip(&results) {
+                            match r.get("error").and_then(|e| e.as_str()) {
+                                Some(e) if e.contains("mempool is full") => full.push(tx.clone()),
+                                Some(e) => {
+                                    if rejected < 3 {
+                                        eprintln!("transfer refused: {e}");
+                                    }
+                                    rejected += 1;
+                                }
+                                None => {}
+                            }
                         }
-                        Err(_) => rejected += chunk.len() as u64,
+                        pending = full;
+                        if pending.is_empty() {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
                     }
+                    rejected += pending.len() as u64;
                 }
                 rejected
             })
@@ -124,11 +160,27 @@ fn sustained_transfers_four_validators() {
                     .collect();
                 eprintln!("{}: last warnings {tail:#?}", n.name);
             }
+            let behind: Vec<(usize, u64)> = senders
+                .iter()
+                .enumerate()
+                .filter_map(|(i, k)| {
+                    let v = http::get(nodes[0].api, &format!("/accounts/{}", k.public())).ok()?;
+                    let nonce = v["nonce"].as_u64()?;
+                    (nonce < per_sender).then_some((i, nonce))
+                })
+                .collect();
+            monitor.finish();
+            eprintln!(
+                "{} senders short of their last nonce, e.g. {:?}",
+                behind.len(),
+                &behind[..behind.len().min(10)]
+            );
             panic!("transfers never all final");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let elapsed = start.elapsed();
+    monitor.finish();
     let end_height = nodes.iter().filter_map(orchestrate::height).min().unwrap();
     println!(
         "{want} transfers ({rejected} refused at submission) final on all 4 in {:.2} s: {:.0} transfers/s; \
@@ -139,4 +191,45 @@ fn sustained_transfers_four_validators() {
         total as f64 / submitted.as_secs_f64(),
         end_height - start_height
     );
+}
+
+/// Samples every node's height and mempool size twice a second while the load runs, and prints
+/// the timeline: where a run spends its time (submission, proposal backlog, commits).
+struct Monitor {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<String>>,
+}
+
+impl Monitor {
+    fn start(apis: Vec<std::net::SocketAddr>, start: Instant) -> Monitor {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut lines = Vec::new();
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let cells: Vec<String> = apis
+                    .iter()
+                    .map(|api| match http::get(*api, "/status") {
+                        Ok(v) => format!("h{} m{}", v["height"], v["mempool"]),
+                        Err(_) => "-".to_string(),
+                    })
+                    .collect();
+                lines.push(format!(
+                    "{:6.2} s  {}",
+                    start.elapsed().as_secs_f64(),
+                    cells.join(" | ")
+                ));
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            lines
+        });
+        Monitor { stop, thread }
+    }
+
+    fn finish(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for line in self.thread.join().unwrap_or_default() {
+            println!("{line}");
+        }
+    }
 }

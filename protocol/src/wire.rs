@@ -60,11 +60,18 @@ impl WeightAnnouncement {
     /// Everything a gossip validator checks without state: a weights payload for `topic`'s
     /// subnet, signed by its signer for this chain.
     pub fn check(&self, chain: &ChainId, topic: NetUid) -> Result<(), AnnouncementError> {
+        self.check_subnet(topic)?;
+        self.transaction.verify(chain)?;
+        Ok(())
+    }
+
+    /// The part of [`WeightAnnouncement::check`] before the signature: a weights payload for
+    /// `topic`'s subnet. For callers that verify signatures in bulk elsewhere.
+    pub fn check_subnet(&self, topic: NetUid) -> Result<(), AnnouncementError> {
         let found = self.netuid().ok_or(AnnouncementError::NotWeights)?;
         if found != topic {
             return Err(AnnouncementError::WrongSubnet { topic, found });
         }
-        self.transaction.verify(chain)?;
         Ok(())
     }
 }

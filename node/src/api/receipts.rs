@@ -1,8 +1,8 @@
 //! Transaction receipts: where a transaction was included and whether the ledger applied it.
 //!
 //! The store keeps blocks but not their per-transaction results (the ledger records a rejected
-//! transaction too: its fee is burned, its payload is not applied). The chain driver publishes each
-//! result as a [`ChainEvent::Transaction`]; this module keeps the most recent ones so a client that
+//! transaction too: its fee is burned, its payload is not applied). The chain driver publishes the
+//! results with each [`ChainEvent::Block`]; this module keeps the most recent ones so a client that
 //! submitted a transaction can ask what became of it, by hash, without holding an event stream
 //! open. A transaction older than the cache, or committed while the recorder lagged behind, is
 //! still found in the recent blocks of the store, without its outcome.
@@ -70,20 +70,17 @@ impl Receipts {
 
     fn record(&self, ev: ChainEvent) {
         let Ok(mut inner) = self.inner.lock() else { return };
-        match ev {
-            // A block's event comes before its transactions' events.
-            ChainEvent::Block { height, .. } => {
-                inner.complete_from.get_or_insert(height);
+        let ChainEvent::Block { height, outcomes, .. } = ev;
+        inner.complete_from.get_or_insert(height);
+        for o in outcomes.iter() {
+            let receipt = Receipt { height, ok: o.ok, error: o.error.clone() };
+            if inner.by_hash.insert(o.hash, receipt).is_none() {
+                inner.order.push_back(o.hash);
             }
-            ChainEvent::Transaction { hash, height, ok, error } => {
-                if inner.by_hash.insert(hash, Receipt { height, ok, error }).is_none() {
-                    inner.order.push_back(hash);
-                }
-                while inner.order.len() > CAPACITY {
-                    if let Some(old) = inner.order.pop_front() {
-                        inner.by_hash.remove(&old);
-                    }
-                }
+        }
+        while inner.order.len() > CAPACITY {
+            if let Some(old) = inner.order.pop_front() {
+                inner.by_hash.remove(&old);
             }
         }
     }
@@ -110,22 +107,20 @@ impl Receipts {
 mod tests {
     use super::*;
 
-    fn tx(n: u8, height: u64, ok: bool) -> ChainEvent {
-        ChainEvent::Transaction {
-            hash: Hash::digest(&[n]),
-            height: Height(height),
-            ok,
-            error: (!ok).then(|| "nope".to_string()),
-        }
+    use crate::chain::TransactionOutcome;
+
+    fn outcome(hash: Hash, ok: bool) -> TransactionOutcome {
+        TransactionOutcome { hash, ok, error: (!ok).then(|| "nope".to_string()) }
     }
 
-    fn block(height: u64) -> ChainEvent {
+    fn block(height: u64, outcomes: Vec<TransactionOutcome>) -> ChainEvent {
         ChainEvent::Block {
             height: Height(height),
             hash: Hash::default(),
             app_hash: Hash::default(),
-            transactions: 1,
+            transactions: outcomes.len(),
             round: 0,
+            outcomes: outcomes.into(),
         }
     }
 
@@ -133,10 +128,8 @@ mod tests {
     fn records_outcomes_and_the_first_complete_height() {
         let r = Receipts::default();
         assert_eq!(r.complete_from(), None);
-        r.record(block(7));
-        r.record(tx(1, 7, true));
-        r.record(block(8));
-        r.record(tx(2, 8, false));
+        r.record(block(7, vec![outcome(Hash::digest(&[1]), true)]));
+        r.record(block(8, vec![outcome(Hash::digest(&[2]), false)]));
         assert_eq!(r.complete_from(), Some(Height(7)));
         assert_eq!(r.get(&Hash::digest(&[1])).map(|x| x.ok), Some(true));
         let failed = r.get(&Hash::digest(&[2])).unwrap();
@@ -144,21 +137,15 @@ mod tests {
         assert_eq!(r.get(&Hash::digest(&[3])), None);
         r.lagged();
         assert_eq!(r.complete_from(), None);
-        r.record(block(12));
+        r.record(block(12, Vec::new()));
         assert_eq!(r.complete_from(), Some(Height(12)));
     }
 
     #[test]
     fn forgets_the_oldest_beyond_capacity() {
         let r = Receipts::default();
-        for i in 0..=CAPACITY as u64 {
-            r.record(ChainEvent::Transaction {
-                hash: Hash::digest(&i.to_le_bytes()),
-                height: Height(i),
-                ok: true,
-                error: None,
-            });
-        }
+        let all = (0..=CAPACITY as u64).map(|i| outcome(Hash::digest(&i.to_le_bytes()), true));
+        r.record(block(1, all.collect()));
         assert_eq!(r.get(&Hash::digest(&0u64.to_le_bytes())), None);
         assert!(r.get(&Hash::digest(&(CAPACITY as u64).to_le_bytes())).is_some());
     }

@@ -17,13 +17,12 @@ use futures::Stream;
 use protocol::transaction::Transaction;
 use protocol::{Height, NetUid, PublicKey};
 use serde_json::{Value, json};
-use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::ApiState;
 use super::ledger;
 use super::receipts::Receipts;
-use crate::chain::StoreReader;
+use crate::chain::{ChainEvent, StoreReader};
 use crate::p2p::GRAYLIST_THRESHOLD;
 
 /// Everything the handlers share: the node's handles and the receipt cache the API keeps itself.
@@ -267,10 +266,18 @@ async fn submit_batch(State(s): State<ApiState>, Json(txs): Json<Vec<Transaction
 }
 
 async fn events(State(s): State<ApiState>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(s.chain.subscribe()).filter_map(|ev| {
+    let stream = futures::StreamExt::flat_map(BroadcastStream::new(s.chain.subscribe()), |ev| {
         // A lagging client misses events rather than stalling the node.
-        let ev = ev.ok()?;
-        Event::default().json_data(&ev).ok().map(Ok)
+        let mut out = Vec::new();
+        if let Ok(ev) = ev {
+            let ChainEvent::Block { height, outcomes, .. } = &ev;
+            out.extend(Event::default().json_data(&ev).ok());
+            // Each transaction follows its block as an event of its own.
+            out.extend(
+                outcomes.iter().filter_map(|o| Event::default().json_data(o.event(*height)).ok()),
+            );
+        }
+        futures::stream::iter(out.into_iter().map(Ok::<_, Infallible>))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

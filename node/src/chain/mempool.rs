@@ -2,12 +2,15 @@
 //! transactions kept in nonce order so a proposer never includes nonce n+1 without n.
 //!
 //! Bounded: past `capacity` the lowest-fee transaction is evicted to make room for a better one.
-//! Signatures are checked by the caller (once, on arrival); nonces and fees here.
+//! Signatures are checked before (once, on arrival: only a [`VerifiedTransaction`] gets in);
+//! nonces and fees here.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use protocol::transaction::Transaction;
 use protocol::{Hash, PublicKey, Rao, codec};
+
+use super::verified::VerifiedTransaction;
 
 /// How far ahead of an account's nonce a transaction may be queued.
 pub const MAX_NONCE_GAP: u64 = 64;
@@ -70,10 +73,14 @@ impl Mempool {
         self.entries.contains_key(hash)
     }
 
-    /// Adds a transaction whose signature was verified. `account_nonce` is the sender's next
-    /// nonce in the committed state.
-    pub fn insert(&mut self, tx: Transaction, account_nonce: u64) -> Result<Hash, MempoolError> {
+    /// Adds a transaction. `account_nonce` is the sender's next nonce in the committed state.
+    pub fn insert(
+        &mut self,
+        tx: VerifiedTransaction,
+        account_nonce: u64,
+    ) -> Result<Hash, MempoolError> {
         let hash = tx.hash();
+        let tx = tx.into_inner();
         if self.entries.contains_key(&hash) {
             return Err(MempoolError::Duplicate(hash));
         }
@@ -181,16 +188,17 @@ mod tests {
     use protocol::keys::Keypair;
     use protocol::transaction::Payload;
 
-    fn tx(seed: u8, nonce: u64, fee: u64) -> Transaction {
+    fn tx(seed: u8, nonce: u64, fee: u64) -> VerifiedTransaction {
         let chain = ChainId::new("tau-test").unwrap();
         let to = Keypair::from_seed(&[200; 32]).public();
-        Transaction::sign(
+        let tx = Transaction::sign(
             &Keypair::from_seed(&[seed; 32]),
             &chain,
             nonce,
             Rao(fee),
             Payload::Transfer { to, amount: Rao(1) },
-        )
+        );
+        VerifiedTransaction::verify(tx, &chain).unwrap()
     }
 
     #[test]
@@ -248,7 +256,7 @@ mod tests {
         for n in 0..5 {
             m.insert(tx(1, n, 10), 0).unwrap();
         }
-        let one = codec::encode(&tx(1, 0, 10)).len();
+        let one = codec::encode(tx(1, 0, 10).get()).len();
         assert_eq!(m.select(10, one * 2 + 1, |_| 0).len(), 2);
         m.prune(|_| 3);
         assert_eq!(m.len(), 2);

@@ -4,11 +4,16 @@
 mod blocks;
 mod driver;
 mod ingress;
+mod intake;
 pub mod mempool;
+mod replays;
 mod state_reader;
 mod sync;
 mod validator_sets;
+pub mod verified;
 
 pub use driver::{ChainConfig, ChainDriver, ChainError};
-pub use ingress::{ChainEvent, ChainHandle, ChainStatus, MAX_BATCH, SubmitError};
+pub use ingress::{
+    ChainEvent, ChainHandle, ChainStatus, MAX_BATCH, SubmitError, TransactionOutcome,
+};
 pub use state_reader::StoreReader;

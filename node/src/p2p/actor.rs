@@ -27,8 +27,8 @@ use super::codec::Frame;
 use super::config::P2pConfig;
 use super::identity::libp2p_keypair;
 use super::ingress::{
-    Command, GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkHandle,
-    NetworkStatus, PublishError, RequestError,
+    Command, GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkEvents,
+    NetworkHandle, NetworkStatus, PublishError, RequestError,
 };
 use super::log_budget::LogBudget;
 use super::penalties::Penalties;
@@ -37,6 +37,9 @@ use super::topics::TopicKind;
 
 const COMMAND_QUEUE: usize = 1024;
 const EVENT_QUEUE: usize = 8192;
+/// Transactions waiting for the intake: about a second of a heavy load. Past it, new ones are
+/// shed (Ignored) rather than queued without bound.
+const TRANSACTION_QUEUE: usize = 16_384;
 
 /// Warnings a remote peer can trigger, per kind: a burst logged in full, then a few a second
 /// with the count of those left out (see `log_budget`).
@@ -67,6 +70,7 @@ pub struct NetworkActor {
     config: P2pConfig,
     commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<NetworkEvent>,
+    transactions: mpsc::Sender<InboundGossip>,
     pending_sync: BTreeMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, RequestError>>>,
     pending_infer:
         BTreeMap<OutboundRequestId, oneshot::Sender<Result<InferenceResponse, RequestError>>>,
@@ -77,13 +81,14 @@ pub struct NetworkActor {
     offence_log: LogBudget,
     ban_log: LogBudget,
     overload_log: LogBudget,
+    shed_log: LogBudget,
 }
 
 /// Builds the swarm, starts listening and dialling bootnodes. Run the returned actor on a task.
 pub fn start(
     hotkey: &Keypair,
     config: P2pConfig,
-) -> Result<(NetworkHandle, mpsc::Receiver<NetworkEvent>, NetworkActor), StartError> {
+) -> Result<(NetworkHandle, NetworkEvents, NetworkActor), StartError> {
     let key = libp2p_keypair(hotkey);
     let idle = config.idle_timeout;
     let local = key.public().to_peer_id();
@@ -134,11 +139,13 @@ pub fn start(
 
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
     let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
+    let (tx_tx, tx_rx) = mpsc::channel(TRANSACTION_QUEUE);
     let actor = NetworkActor {
         swarm,
         config,
         commands: cmd_rx,
         events: ev_tx,
+        transactions: tx_tx,
         pending_sync: BTreeMap::new(),
         pending_infer: BTreeMap::new(),
         penalties: Penalties::default(),
@@ -147,8 +154,10 @@ pub fn start(
         offence_log: offence_log(),
         ban_log: ban_log(),
         overload_log: overload_log(),
+        shed_log: overload_log(),
     };
-    Ok((NetworkHandle { tx: cmd_tx }, ev_rx, actor))
+    let events = NetworkEvents { priority: ev_rx, transactions: tx_rx };
+    Ok((NetworkHandle { tx: cmd_tx }, events, actor))
 }
 
 fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
@@ -197,6 +206,22 @@ impl NetworkActor {
         }
     }
 
+    /// Hands transaction or weight gossip to the intake; `false` when it was shed.
+    fn emit_transaction(&mut self, gossip: InboundGossip) -> bool {
+        let topic = gossip.topic.label();
+        match self.transactions.try_send(gossip) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.config.traffic.on_shed(topic);
+                if let Some(suppressed) = self.shed_log.admit() {
+                    warn!(suppressed, topic, "transaction intake is full; shedding gossip");
+                }
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
     fn penalize(&mut self, peer: PeerId, reason: &str) {
         if let Some(suppressed) = self.offence_log.admit() {
             warn!(%peer, reason, suppressed, "peer misbehaved");
@@ -229,7 +254,16 @@ impl NetworkActor {
                 if let (Ok(id), Some((time_ns, data))) = (&r, captured) {
                     self.capture.published(topic, &chain, id, time_ns, data);
                 }
-                let _ = reply.send(r);
+                match reply {
+                    Some(reply) => {
+                        let _ = reply.send(r);
+                    }
+                    None => {
+                        if let Err(e) = r {
+                            debug!(error = %e, topic = topic.label(), "gossip not published");
+                        }
+                    }
+                }
             }
             Command::Validate { id, source, acceptance } => {
                 // The node found a decodable message invalid (bad signature, not a weights
@@ -421,13 +455,21 @@ impl NetworkActor {
         match decoded {
             Ok(message) => {
                 self.capture.received(topic, &id, source, size, &message);
-                let delivered = self.emit(NetworkEvent::Gossip(Box::new(InboundGossip {
+                let gossip = InboundGossip {
                     id: id.clone(),
                     propagation_source: source,
                     topic,
                     size,
                     message,
-                })));
+                };
+                let delivered = match gossip.message {
+                    GossipMessage::Consensus(_) => {
+                        self.emit(NetworkEvent::Gossip(Box::new(gossip)))
+                    }
+                    GossipMessage::Transaction(_) | GossipMessage::Weights(_) => {
+                        self.emit_transaction(gossip)
+                    }
+                };
                 if !delivered {
                     self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
                         &id,

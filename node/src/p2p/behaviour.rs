@@ -67,6 +67,13 @@ impl Behaviour {
             .duplicate_cache_time(super::resend::EPOCH)
             // Bursts of transactions must not push votes out of a full per-peer queue.
             .connection_handler_queue_len(20_000)
+            // gossipsub 0.50's defaults disagree: IHAVE may list 5,000 ids (~170 KB) but an RPC's
+            // control part may be 16 KB, and a receiver drops the inbound stream of a peer that
+            // exceeds it, for good. Under a few thousand transactions a second every stream died
+            // and consensus stopped. Send at most 1,500 ids (~51 KB); accept up to 256 KB, so
+            // peers on the defaults are read too.
+            .max_control_messages_sent(1_500)
+            .max_control_message_size(256 * 1024)
             .max_transmit_size(TopicKind::Consensus.max_message_size());
         let mut topics = vec![TopicKind::Consensus, TopicKind::Transactions];
         topics.extend(cfg.subnets.iter().map(|n| TopicKind::Weights(*n)));

@@ -43,6 +43,36 @@ pub struct InboundInference {
     pub channel: ResponseChannel<InferenceResponse>,
 }
 
+/// The network's events in two lanes, so consensus, sync and peer events never queue behind a
+/// flood of transactions: transaction and weight gossip goes to the node's intake (signature
+/// checks off the chain driver), everything else to the priority lane. A full transaction lane
+/// sheds load (the message is Ignored, not forwarded); the priority lane is sized never to fill.
+pub struct NetworkEvents {
+    pub priority: mpsc::Receiver<NetworkEvent>,
+    pub transactions: mpsc::Receiver<InboundGossip>,
+}
+
+impl NetworkEvents {
+    /// Both lanes as one stream, priority first, for tools and tests that handle everything in
+    /// one place. `None` once both lanes are closed.
+    pub async fn recv(&mut self) -> Option<NetworkEvent> {
+        tokio::select! {
+            biased;
+            Some(e) = self.priority.recv() => Some(e),
+            Some(g) = self.transactions.recv() => Some(NetworkEvent::Gossip(Box::new(g))),
+            else => None,
+        }
+    }
+
+    /// An event already waiting, priority lane first.
+    pub fn try_recv(&mut self) -> Option<NetworkEvent> {
+        if let Ok(e) = self.priority.try_recv() {
+            return Some(e);
+        }
+        self.transactions.try_recv().ok().map(|g| NetworkEvent::Gossip(Box::new(g)))
+    }
+}
+
 #[derive(Debug)]
 pub enum NetworkEvent {
     Gossip(Box<InboundGossip>),
@@ -90,7 +120,8 @@ pub(super) enum Command {
     Publish {
         topic: TopicKind,
         data: Vec<u8>,
-        reply: oneshot::Sender<Result<MessageId, PublishError>>,
+        /// `None`: fire and forget (transactions relayed in bulk need no answer each).
+        reply: Option<oneshot::Sender<Result<MessageId, PublishError>>>,
     },
     Validate {
         id: MessageId,
@@ -169,7 +200,7 @@ impl NetworkHandle {
             let mut held = Vec::new();
             while let Some(c) = commands.recv().await {
                 match c {
-                    Command::Publish { reply, .. } => {
+                    Command::Publish { reply: Some(reply), .. } => {
                         let _ = reply.send(Err(PublishError::Failed("no network".into())));
                     }
                     Command::Sync { peer, reply, .. } => {
@@ -195,10 +226,16 @@ impl NetworkHandle {
         data: Vec<u8>,
     ) -> Result<MessageId, PublishError> {
         let (reply, rx) = oneshot::channel();
-        if !self.send(Command::Publish { topic, data, reply }).await {
+        if !self.send(Command::Publish { topic, data, reply: Some(reply) }).await {
             return Err(PublishError::Stopped);
         }
         rx.await.unwrap_or(Err(PublishError::Stopped))
+    }
+
+    /// Publishes without waiting for the outcome: a failure (no peers yet) is only logged by
+    /// the network task. For bulk relays, where a round trip per message would pace the caller.
+    pub async fn publish_detached(&self, topic: TopicKind, data: Vec<u8>) -> bool {
+        self.send(Command::Publish { topic, data, reply: None }).await
     }
 
     /// The verdict on a gossip message: Accept forwards it, Reject costs its sender score.

@@ -26,11 +26,12 @@ pub use addresses::prefer_quic;
 pub use behaviour::{INFER_PROTOCOL, SYNC_PROTOCOL};
 pub use config::P2pConfig;
 pub use ingress::{
-    GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkHandle, NetworkStatus,
-    PublishError, RequestError,
+    GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkEvents, NetworkHandle,
+    NetworkStatus, PublishError, RequestError,
 };
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};
+pub(crate) use log_budget::LogBudget;
 pub use penalties::BAN_THRESHOLD;
 pub use scoring::GRAYLIST_THRESHOLD;
 pub use thread::{NetworkThread, spawn};

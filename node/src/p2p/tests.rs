@@ -8,7 +8,6 @@ use protocol::keys::Keypair;
 use protocol::transaction::{Payload, Transaction};
 use protocol::wire::{SyncRequest, SyncResponse};
 use protocol::{Rao, codec};
-use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
 
 use super::*;
@@ -26,10 +25,7 @@ fn config() -> P2pConfig {
     c
 }
 
-async fn spawn(
-    seed: u8,
-    bootnodes: Vec<Multiaddr>,
-) -> (NetworkHandle, mpsc::Receiver<NetworkEvent>, Multiaddr) {
+async fn spawn(seed: u8, bootnodes: Vec<Multiaddr>) -> (NetworkHandle, NetworkEvents, Multiaddr) {
     let mut cfg = config();
     cfg.bootnodes = bootnodes;
     let (handle, mut events, actor) = start(&Keypair::from_seed(&[seed; 32]), cfg).unwrap();
@@ -49,7 +45,7 @@ async fn spawn(
 /// heartbeat or two to form), or gives up after PATIENCE.
 async fn publish_until_seen(
     from: &NetworkHandle,
-    to: &mut mpsc::Receiver<NetworkEvent>,
+    to: &mut NetworkEvents,
     topic: TopicKind,
     data: Vec<u8>,
     want: impl Fn(&InboundGossip) -> bool,
@@ -108,7 +104,7 @@ async fn gossip_sync_and_garbage_between_two_nodes() {
         assert!(Instant::now() < deadline, "garbage never cost the sender score: {score:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
         // Drain B's events so the actor never blocks on a full queue.
-        while let Ok(ev) = b_events.try_recv() {
+        while let Some(ev) = b_events.try_recv() {
             assert!(
                 !matches!(ev, NetworkEvent::Gossip(_)),
                 "garbage must never reach the node: {ev:?}"
@@ -132,15 +128,10 @@ async fn gossip_sync_and_garbage_between_two_nodes() {
     responder.abort();
 }
 
-async fn wait_connected(
-    h: &NetworkHandle,
-    events: &mut mpsc::Receiver<NetworkEvent>,
-    peer: PeerId,
-    want: bool,
-) {
+async fn wait_connected(h: &NetworkHandle, events: &mut NetworkEvents, peer: PeerId, want: bool) {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        while events.try_recv().is_ok() {}
+        while events.try_recv().is_some() {}
         if h.status().await.connected_peers.contains(&peer) == want {
             return;
         }

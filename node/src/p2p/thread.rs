@@ -8,18 +8,17 @@ use std::sync::mpsc as std_mpsc;
 
 use libp2p::PeerId;
 use protocol::keys::Keypair;
-use tokio::sync::mpsc;
 
 use super::actor::{StartError, start};
 use super::config::P2pConfig;
-use super::ingress::{NetworkEvent, NetworkHandle};
+use super::ingress::{NetworkEvents, NetworkHandle};
 
 /// The running network: its handle, its events, its identity, and its thread's runtime, on which
 /// latency-critical work next to the swarm (a miner's request dispatch) can run without crossing
 /// threads.
 pub struct NetworkThread {
     pub handle: NetworkHandle,
-    pub events: mpsc::Receiver<NetworkEvent>,
+    pub events: NetworkEvents,
     pub peer_id: PeerId,
     pub runtime: tokio::runtime::Handle,
 }

@@ -21,6 +21,8 @@ pub struct TrafficMetrics {
     received_bytes: Counters,
     /// Messages that did not decode for their topic (their forwarder is penalised).
     garbage: Counters,
+    /// Messages dropped (Ignored) because the node's intake was full.
+    shed: Counters,
     published: Counters,
     published_bytes: Counters,
 }
@@ -33,6 +35,7 @@ impl TrafficMetrics {
         add("gossip_received", "Gossip messages received, by topic", &self.received);
         add("gossip_received_bytes", "Gossip bytes received, by topic", &self.received_bytes);
         add("gossip_garbage", "Gossip messages that did not decode, by topic", &self.garbage);
+        add("gossip_shed", "Gossip messages ignored because the intake was full", &self.shed);
         add("gossip_published", "Gossip messages published, by topic", &self.published);
         add("gossip_published_bytes", "Gossip bytes published, by topic", &self.published_bytes);
     }
@@ -45,6 +48,10 @@ impl TrafficMetrics {
 
     pub(super) fn on_garbage(&self, topic: &'static str) {
         self.garbage.get_or_create(&TopicLabel { topic }).inc();
+    }
+
+    pub(super) fn on_shed(&self, topic: &'static str) {
+        self.shed.get_or_create(&TopicLabel { topic }).inc();
     }
 
     pub(super) fn on_published(&self, topic: &'static str, bytes: usize) {

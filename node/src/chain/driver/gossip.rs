@@ -1,14 +1,18 @@
-//! What the driver does with gossip: consensus messages go to the engine, transactions and weight
-//! announcements to the mempool.
+//! What the driver does with gossip: consensus messages go to the engine; transactions and weight
+//! announcements, once the intake has checked their signatures, to the mempool.
+
+use std::time::Instant;
 
 use consensus::bft::{Ignored, Input};
 use protocol::codec;
 use protocol::transaction::{Payload, Transaction};
 use protocol::wire::{ConsensusMessage, WeightAnnouncement};
-use tracing::debug;
+use tracing::{debug, warn};
 
-use super::{ChainDriver, ChainError};
+use super::{ChainDriver, ChainError, nonce_in};
+use crate::chain::intake::CheckedGossip;
 use crate::chain::mempool::MempoolError;
+use crate::chain::state_reader::StoreReader;
 use crate::p2p::{GossipMessage, InboundGossip, MessageAcceptance, TopicKind};
 
 /// The topic a transaction travels on and its bytes there: weight settings go to their subnet's
@@ -60,45 +64,60 @@ impl ChainDriver {
                     }
                 }
             }
-            GossipMessage::Transaction(tx) => match tx.verify(&self.chain) {
-                Err(_) => MessageAcceptance::Reject,
-                Ok(()) => self.queue_gossiped(*tx).await,
-            },
-            GossipMessage::Weights(announcement) => {
-                let TopicKind::Weights(netuid) = topic else {
-                    self.net.validate(id, propagation_source, MessageAcceptance::Reject).await;
-                    return Ok(());
-                };
-                match announcement.check(&self.chain, netuid) {
-                    Err(e) => {
-                        debug!(error = %e, peer = %propagation_source, "weight announcement refused");
-                        MessageAcceptance::Reject
-                    }
-                    Ok(()) => self.queue_gossiped(announcement.transaction).await,
-                }
+            // The network task sends these to the intake lane; one arriving here is misrouted.
+            GossipMessage::Transaction(_) | GossipMessage::Weights(_) => {
+                debug!(topic = topic.label(), "transaction gossip outside the intake; ignored");
+                MessageAcceptance::Ignore
             }
         };
         self.net.validate(id, propagation_source, acceptance).await;
         Ok(())
     }
 
-    /// Queues a gossiped, signature-checked transaction; what the mempool thinks of it decides
-    /// whether gossipsub forwards it.
-    async fn queue_gossiped(&mut self, tx: Transaction) -> MessageAcceptance {
-        let nonce = self.account_nonce(&tx.body.signer);
-        match self.mempool.insert(tx, nonce) {
-            Ok(_) => {
-                self.propose_if_pending().await;
-                MessageAcceptance::Accept
-            }
-            Err(MempoolError::FeeTooLow { .. }) => MessageAcceptance::Reject,
-            Err(_) => MessageAcceptance::Ignore,
+    /// Queues gossiped, signature-checked transactions; what the mempool thinks of each decides
+    /// whether gossipsub forwards it and whether its forwarder loses score.
+    pub(super) async fn on_checked_gossip(&mut self, batch: Vec<CheckedGossip>) {
+        let store = self.store.clone();
+        let reader = store.snapshot().map(StoreReader::new);
+        let now = Instant::now();
+        let mut queued = false;
+        let mut verdicts = Vec::with_capacity(batch.len());
+        for CheckedGossip { id, source, tx } in batch {
+            let hash = tx.hash();
+            let nonce = reader.as_ref().map_or(0, |r| nonce_in(r, &tx.get().body.signer));
+            let acceptance = match self.mempool.insert(tx, nonce) {
+                Ok(_) => {
+                    queued = true;
+                    MessageAcceptance::Accept
+                }
+                Err(MempoolError::FeeTooLow { .. }) => MessageAcceptance::Reject,
+                Err(MempoolError::NonceTooLow { .. }) => match self.recent.replayed(&hash, now) {
+                    // Seconds after its block: no honest relay sends that (replays.rs).
+                    Some(height) => {
+                        if let Some(suppressed) = self.replay_log.admit() {
+                            warn!(peer = %source, %hash, included = height.0, suppressed, "replayed transaction");
+                        }
+                        MessageAcceptance::Reject
+                    }
+                    None => MessageAcceptance::Ignore,
+                },
+                Err(_) => MessageAcceptance::Ignore,
+            };
+            verdicts.push((id, source, acceptance));
+        }
+        drop(reader);
+        for (id, source, acceptance) in verdicts {
+            self.net.validate(id, source, acceptance).await;
+        }
+        if queued {
+            self.propose_if_pending().await;
         }
     }
 
+    /// Relays one of our transactions without waiting on the network task for each.
     pub(super) async fn gossip_transaction(&self, (topic, bytes): (TopicKind, Vec<u8>)) {
-        if let Err(e) = self.net.publish(topic, bytes).await {
-            debug!(error = %e, topic = topic.label(), "transaction not gossiped (no peers yet?)");
+        if !self.net.publish_detached(topic, bytes).await {
+            debug!(topic = topic.label(), "transaction not gossiped: the network task stopped");
         }
     }
 }

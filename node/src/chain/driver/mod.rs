@@ -8,7 +8,7 @@ mod gossip;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use consensus::bft::{
     CachingVerifier, Effect, Engine, EngineConfig, Input, SafetyRecord, Timeout, ValidatorSet,
@@ -27,11 +27,14 @@ use tokio::sync::{broadcast, mpsc};
 use tracing::{debug, error, info, warn};
 
 use super::blocks::{self, Tip};
-use super::ingress::{ChainCommand, ChainEvent, ChainHandle, ChainStatus, SubmitError};
-use super::mempool::Mempool;
+use super::ingress::{ChainCommand, ChainEvent, ChainHandle, ChainStatus, TransactionOutcome};
+use super::intake::{self, CheckedGossip};
+use super::mempool::{Mempool, MempoolError};
+use super::replays::RecentInclusions;
 use super::state_reader::StoreReader;
 use super::sync::SyncState;
-use crate::p2p::{NetworkEvent, NetworkHandle, TopicKind};
+use super::verified::VerifiedTransaction;
+use crate::p2p::{InboundGossip, NetworkEvent, NetworkEvents, NetworkHandle, TopicKind};
 
 /// How long one outbound sync request may take before it counts as failed.
 const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -99,7 +102,15 @@ pub struct ChainDriver {
     /// Whether a sync request is outstanding (one at a time).
     sync_in_flight: bool,
     commands: mpsc::Receiver<ChainCommand>,
+    /// Consensus, sync and peer events: served before anything else.
     network: mpsc::Receiver<NetworkEvent>,
+    /// Gossiped transactions, until `run` hands them to the intake task.
+    intake_lane: Option<mpsc::Receiver<InboundGossip>>,
+    checked_tx: mpsc::Sender<Vec<CheckedGossip>>,
+    /// Gossiped transactions whose signatures the intake verified.
+    checked: mpsc::Receiver<Vec<CheckedGossip>>,
+    recent: RecentInclusions,
+    replay_log: crate::p2p::LogBudget,
     timers_tx: mpsc::Sender<Timer>,
     timers: mpsc::Receiver<Timer>,
     events: broadcast::Sender<ChainEvent>,
@@ -116,7 +127,7 @@ impl ChainDriver {
         cfg: ChainConfig,
         store: Arc<dyn Store>,
         net: NetworkHandle,
-        network: mpsc::Receiver<NetworkEvent>,
+        network: NetworkEvents,
     ) -> Result<(ChainDriver, ChainHandle), ChainError> {
         let chain = cfg.genesis.chain_id.clone();
         let ws = Ledger::genesis(&cfg.genesis)?;
@@ -148,8 +159,9 @@ impl ChainDriver {
         let (cmd_tx, commands) = mpsc::channel(4096);
         let (timers_tx, timers) = mpsc::channel(4096);
         let (sync_replies_tx, sync_replies) = mpsc::channel(4);
+        let (checked_tx, checked) = mpsc::channel(64);
         let (events, _) = broadcast::channel(4096);
-        let handle = ChainHandle { tx: cmd_tx, events: events.clone() };
+        let handle = ChainHandle { chain: chain.clone(), tx: cmd_tx, events: events.clone() };
         let min_fee = cfg.genesis.economics.min_tx_fee;
         let driver = ChainDriver {
             chain,
@@ -171,7 +183,12 @@ impl ChainDriver {
             sync_replies,
             sync_in_flight: false,
             commands,
-            network,
+            network: network.priority,
+            intake_lane: Some(network.transactions),
+            checked_tx,
+            checked,
+            recent: RecentInclusions::default(),
+            replay_log: crate::p2p::LogBudget::new(8, 1),
             timers_tx,
             timers,
             events,
@@ -182,18 +199,26 @@ impl ChainDriver {
     /// Runs until the network and every handle are gone, or a fatal error.
     pub async fn run(mut self) -> Result<(), ChainError> {
         info!(height = self.tip.height.0, app_hash = %self.tip.app_hash, "chain opened");
+        if let Some(lane) = self.intake_lane.take() {
+            let (chain, net, checked) =
+                (self.chain.clone(), self.net.clone(), self.checked_tx.clone());
+            tokio::spawn(intake::run(lane, chain, net, checked));
+        }
         self.start_height().await?;
         let mut sync_tick = tokio::time::interval(Duration::from_millis(500));
         loop {
+            // Biased: consensus and timers first, so no amount of transactions delays a vote.
             tokio::select! {
+                biased;
                 ev = self.network.recv() => match ev {
                     Some(ev) => self.on_network(ev).await?,
                     None => return Ok(()),
                 },
                 Some(t) = self.timers.recv() => self.on_timer(t).await?,
-                Some(c) = self.commands.recv() => self.on_command(c).await?,
                 Some(r) = self.sync_replies.recv() => self.on_sync_reply(r).await,
                 _ = sync_tick.tick() => self.sync_tick(),
+                Some(c) = self.commands.recv() => self.on_command(c).await?,
+                Some(batch) = self.checked.recv() => self.on_checked_gossip(batch).await,
             }
         }
     }
@@ -254,19 +279,19 @@ impl ChainDriver {
                 });
             }
             Effect::RequestValue { height, round } => {
-                if self.mempool.is_empty() {
-                    // Nothing waits: propose after the block time. A transaction arriving first
-                    // triggers the proposal at once (no fixed sleep on a waiting transaction's path).
-                    self.pending_value = Some((height, round));
-                    let tx = self.timers_tx.clone();
-                    let wait = self.genesis.consensus.block_time_ms;
-                    tokio::spawn(async move {
-                        tokio::time::sleep(Duration::from_millis(wait)).await;
-                        let _ = tx.send(Timer::BuildBlock(height, round)).await;
-                    });
-                } else {
-                    return Ok(Some(self.build_value(height, round)));
+                if let Some(input) = self.build_value(height, round, false) {
+                    return Ok(Some(input));
                 }
+                // Nothing includable waits (an empty mempool, or only transactions behind a
+                // nonce gap): propose after the block time. A transaction arriving first
+                // triggers the proposal at once (no fixed sleep on a waiting transaction's path).
+                self.pending_value = Some((height, round));
+                let tx = self.timers_tx.clone();
+                let wait = self.genesis.consensus.block_time_ms;
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                    let _ = tx.send(Timer::BuildBlock(height, round)).await;
+                });
             }
             Effect::ValidateBlock { height, round: _, block } => {
                 let valid = self.validate(&block);
@@ -309,17 +334,30 @@ impl ChainDriver {
                     fee,
                     Payload::SubmitEvidence(*evidence),
                 );
-                match self.admit(tx) {
-                    Ok((_, bytes)) => self.gossip_transaction(bytes).await,
-                    Err(e) => warn!(error = %e, "evidence transaction not queued"),
+                match VerifiedTransaction::verify(tx, &self.chain) {
+                    Ok(tx) => {
+                        // Queued and gossiped; not proposed from here (this runs inside `drive`).
+                        let (mut results, outbound) = self.queue_own(vec![tx]);
+                        for form in outbound {
+                            self.gossip_transaction(form).await;
+                        }
+                        if let Some(Err(e)) = results.pop() {
+                            warn!(error = %e, "evidence transaction not queued");
+                        }
+                    }
+                    Err(e) => warn!(error = %e, "evidence transaction does not verify"),
                 }
             }
         }
         Ok(None)
     }
 
-    fn build_value(&mut self, height: Height, round: Round) -> Input {
-        self.pending_value = None;
+    /// The proposal for (height, round); `None` when it would be empty and `allow_empty` is not
+    /// set (the caller then waits for transactions or the block time).
+    fn build_value(&mut self, height: Height, round: Round, allow_empty: bool) -> Option<Input> {
+        if !allow_empty && self.mempool.is_empty() {
+            return None;
+        }
         let max_txs = self.genesis.consensus.max_block_transactions as usize;
         let max_bytes = (self.genesis.consensus.max_block_bytes as usize).saturating_sub(64 * 1024);
         let reader = self.reader();
@@ -327,9 +365,14 @@ impl ChainDriver {
             Ok(r) => self.mempool.select(max_txs, max_bytes, |k| nonce_in(r, k)),
             Err(_) => Vec::new(),
         };
+        drop(reader);
+        if txs.is_empty() && !allow_empty {
+            return None;
+        }
+        self.pending_value = None;
         let block = blocks::build(&self.tip, self.hotkey.public(), &self.validators, now_ms(), txs);
         debug!(height = height.0, round = round.0, txs = block.transactions.len(), "proposing");
-        Input::ValueReady { height, round, block }
+        Some(Input::ValueReady { height, round, block })
     }
 
     fn reader(&self) -> Result<StoreReader<'_>, storage::StoreError> {
@@ -417,21 +460,25 @@ impl ChainDriver {
         };
         let t = self.store.commit_block(&commit)?;
         info!(height = t.height.0, hash = %hash, txs = block.transactions.len(), round = certificate.round.0, "block committed");
+        let outcomes: Arc<[TransactionOutcome]> = block
+            .transactions
+            .iter()
+            .zip(&outcome.tx_results)
+            .map(|(tx, result)| TransactionOutcome {
+                hash: tx.hash(),
+                ok: result.is_ok(),
+                error: result.as_ref().err().map(|e| e.to_string()),
+            })
+            .collect();
+        self.recent.record(outcomes.iter().map(|o| o.hash), t.height, Instant::now());
         let _ = self.events.send(ChainEvent::Block {
             height: t.height,
             hash,
             app_hash,
             transactions: block.transactions.len(),
             round: certificate.round.0,
+            outcomes,
         });
-        for (tx, result) in block.transactions.iter().zip(&outcome.tx_results) {
-            let _ = self.events.send(ChainEvent::Transaction {
-                hash: tx.hash(),
-                height: t.height,
-                ok: result.is_ok(),
-                error: result.as_ref().err().map(|e| e.to_string()),
-            });
-        }
         self.tip = Tip {
             height: t.height,
             block_hash: t.block_hash,
@@ -451,8 +498,9 @@ impl ChainDriver {
         match t {
             Timer::Consensus(timeout) => self.drive(Input::Timeout(timeout)).await,
             Timer::BuildBlock(height, round) => {
-                if self.pending_value == Some((height, round)) {
-                    let input = self.build_value(height, round);
+                if self.pending_value == Some((height, round))
+                    && let Some(input) = self.build_value(height, round, true)
+                {
                     self.drive(input).await?;
                 }
                 Ok(())
@@ -462,23 +510,8 @@ impl ChainDriver {
 
     async fn on_command(&mut self, cmd: ChainCommand) -> Result<(), ChainError> {
         match cmd {
-            ChainCommand::Submit { tx, reply } => {
-                let r = self.submit(*tx).await;
-                let _ = reply.send(r);
-            }
-            ChainCommand::SubmitBatch { txs, reply } => {
-                let mut results = Vec::with_capacity(txs.len());
-                let mut gossip = Vec::new();
-                for tx in txs {
-                    results.push(self.admit(tx).map(|(hash, bytes)| {
-                        gossip.push(bytes);
-                        hash
-                    }));
-                }
-                for bytes in gossip {
-                    self.gossip_transaction(bytes).await;
-                }
-                self.propose_if_pending().await;
+            ChainCommand::Submit { txs, reply } => {
+                let results = self.admit(txs).await;
                 let _ = reply.send(results);
             }
             ChainCommand::Status { reply } => {
@@ -497,29 +530,46 @@ impl ChainDriver {
         Ok(())
     }
 
-    /// Verifies, queues and gossips a transaction; builds a pending proposal at once.
-    async fn submit(&mut self, tx: Transaction) -> Result<Hash, SubmitError> {
-        let (hash, bytes) = self.admit(tx)?;
-        self.gossip_transaction(bytes).await;
+    /// Queues our own (API-submitted or evidence) transactions, gossips those the mempool took
+    /// and builds a pending proposal at once.
+    async fn admit(&mut self, txs: Vec<VerifiedTransaction>) -> Vec<Result<Hash, MempoolError>> {
+        let (results, outbound) = self.queue_own(txs);
+        for form in outbound {
+            self.gossip_transaction(form).await;
+        }
         self.propose_if_pending().await;
-        Ok(hash)
+        results
     }
 
-    /// Signature and mempool checks; returns the hash and the bytes to gossip.
-    fn admit(&mut self, tx: Transaction) -> Result<(Hash, (TopicKind, Vec<u8>)), SubmitError> {
-        tx.verify(&self.chain).map_err(|e| SubmitError::Signature(e.to_string()))?;
-        let nonce = self.account_nonce(&tx.body.signer);
-        let outbound = gossip::gossip_form(&tx);
-        let hash = self.mempool.insert(tx, nonce)?;
-        Ok((hash, outbound))
+    /// Mempool checks of our own transactions; returns each one's result and the gossip of
+    /// those it took.
+    #[allow(clippy::type_complexity)]
+    fn queue_own(
+        &mut self,
+        txs: Vec<VerifiedTransaction>,
+    ) -> (Vec<Result<Hash, MempoolError>>, Vec<(TopicKind, Vec<u8>)>) {
+        let mut results = Vec::with_capacity(txs.len());
+        let mut outbound = Vec::with_capacity(txs.len());
+        let store = self.store.clone();
+        let reader = store.snapshot().map(StoreReader::new);
+        for tx in txs {
+            let nonce = reader.as_ref().map_or(0, |r| nonce_in(r, &tx.get().body.signer));
+            let form = gossip::gossip_form(tx.get());
+            let admitted = self.mempool.insert(tx, nonce);
+            if admitted.is_ok() {
+                outbound.push(form);
+            }
+            results.push(admitted);
+        }
+        (results, outbound)
     }
 
     async fn propose_if_pending(&mut self) {
-        if let Some((height, round)) = self.pending_value {
-            let input = self.build_value(height, round);
-            if let Err(e) = self.drive(input).await {
-                error!(error = %e, "proposing failed");
-            }
+        if let Some((height, round)) = self.pending_value
+            && let Some(input) = self.build_value(height, round, false)
+            && let Err(e) = self.drive(input).await
+        {
+            error!(error = %e, "proposing failed");
         }
     }
 

@@ -27,6 +27,8 @@ async fn an_unanswered_sync_request_does_not_block_the_driver() {
     let (net, mut sync_requests) = NetworkHandle::unanswering();
     let (events, network) = mpsc::channel(16);
     let store: Arc<dyn Store> = Arc::new(storage::MemoryStore::new());
+    let (_gossip, transactions) = mpsc::channel(16);
+    let network = crate::p2p::NetworkEvents { priority: network, transactions };
     let (driver, chain) = ChainDriver::new(cfg, store, net, network).unwrap();
     let task = tokio::spawn(driver.run());
     events.send(NetworkEvent::PeerConnected(PeerId::random())).await.unwrap();

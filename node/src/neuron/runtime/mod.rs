@@ -56,8 +56,8 @@ impl BlockTicker {
     pub async fn next(&mut self) -> Option<ChainEvent> {
         loop {
             match self.events.recv().await {
-                Ok(ev @ ChainEvent::Block { .. }) => return Some(ev),
-                Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                Ok(ev) => return Some(ev),
+                Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return None,
             }
         }

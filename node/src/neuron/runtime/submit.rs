@@ -78,17 +78,18 @@ async fn wait_for(
     let outcome = tokio::time::timeout(wait, async {
         loop {
             match events.recv().await {
-                Ok(ChainEvent::Transaction { hash: h, height, ok, error }) if h == hash => {
-                    return if ok {
+                Ok(ChainEvent::Block { height, outcomes, .. }) => {
+                    let Some(o) = outcomes.iter().find(|o| o.hash == hash) else { continue };
+                    return if o.ok {
                         Ok(height)
                     } else {
                         Err(TxFailure::Refused {
                             height,
-                            reason: error.unwrap_or_else(|| "unknown".into()),
+                            reason: o.error.clone().unwrap_or_else(|| "unknown".into()),
                         })
                     };
                 }
-                Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return Err(TxFailure::NotIncluded(wait)),
             }
         }

@@ -10,11 +10,11 @@ use protocol::codec;
 use protocol::ids::{ChainId, NetUid};
 use protocol::keys::Keypair;
 use protocol::transaction::{Payload, Transaction};
-use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
 
 use crate::p2p::{
-    MessageAcceptance, Multiaddr, NetworkEvent, NetworkHandle, P2pConfig, TopicKind, start,
+    MessageAcceptance, Multiaddr, NetworkEvent, NetworkEvents, NetworkHandle, P2pConfig, TopicKind,
+    start,
 };
 
 use super::{Kind, Record};
@@ -47,7 +47,7 @@ async fn spawn(seed: u8, dir: &Path, bootnodes: Vec<Multiaddr>) -> (NetworkHandl
     (handle, addr.with(libp2p::multiaddr::Protocol::P2p(peer)))
 }
 
-async fn accept_all(net: NetworkHandle, mut events: mpsc::Receiver<NetworkEvent>) {
+async fn accept_all(net: NetworkHandle, mut events: NetworkEvents) {
     while let Some(ev) = events.recv().await {
         if let NetworkEvent::Gossip(g) = ev {
             net.validate(g.id, g.propagation_source, MessageAcceptance::Accept).await;

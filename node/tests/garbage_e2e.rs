@@ -3,8 +3,8 @@
 //!
 //! - A gossip attacker on the node's own network stack joins the mesh of every topic and publishes
 //!   messages that are structurally valid but invalid (a transaction with a broken signature, a
-//!   weight announcement carrying a transfer, a vote by a non-validator), then random bytes of
-//!   many sizes on every topic. The validators reject it and its gossipsub score falls until
+//!   weight announcement carrying a transfer, a vote by a non-validator, a transfer replayed
+//!   seconds after its block), then random bytes of many sizes on every topic. The validators reject it and its gossipsub score falls until
 //!   validator-0 greylists it (drops its RPCs unread).
 //! - A request-response attacker, a bare libp2p swarm whose codec writes whatever bytes it is
 //!   given, sends frames on `/tau/sync/1` and `/tau/infer/1` that end early (no answer, no
@@ -30,7 +30,7 @@ use protocol::codec::{self, Encodable};
 use protocol::transaction::{Payload, Transaction};
 use protocol::wire::{
     ConsensusMessage, InferenceRequest, InferenceResponse, InferenceStatus, SyncRequest,
-    SyncResponse, WeightAnnouncement,
+    SyncResponse, TransactionBatch, WeightAnnouncement,
 };
 use protocol::{ChainId, Height, Keypair, NetUid, Rao, Round, Vote, VoteKind};
 use rand::{Rng, RngCore, SeedableRng};
@@ -107,7 +107,23 @@ fn garbage_on_every_topic_and_protocol_is_penalised_while_the_chain_finalises() 
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(0x6a7b);
 
-    let (gossip_attacker, net, published) = gossip_attack(&rt, &mut rng, &genesis.chain_id, &nodes);
+    // A transfer included on chain, for the attacker to replay.
+    let payer = &keys[1].coldkey;
+    let to = Keypair::from_seed(&[0x71; 32]).public();
+    let nonce = http::get(nodes[1].api, &format!("/accounts/{}", payer.public())).unwrap()["nonce"]
+        .as_u64()
+        .unwrap();
+    let transfer = Payload::Transfer { to, amount: Rao(1) };
+    let replay = Transaction::sign(payer, &genesis.chain_id, nonce, Rao(1_000), transfer);
+    let hash = replay.hash();
+    http::post(nodes[1].api, "/transactions", &serde_json::to_value(&replay).unwrap()).unwrap();
+    wait_until("the transfer to replay is final", PATIENCE, || {
+        http::get(nodes[0].api, &format!("/transactions/{hash}"))
+            .is_ok_and(|r| r["height"].is_u64())
+    });
+
+    let (gossip_attacker, net, published) =
+        gossip_attack(&rt, &mut rng, &genesis.chain_id, &nodes, &replay);
     println!("heights after the gossip attack: {:?}", heights(&nodes));
     // The gossip attacker keeps at it through everything that follows.
     let published = Arc::new(AtomicUsize::new(published));
@@ -152,6 +168,7 @@ fn garbage_on_every_topic_and_protocol_is_penalised_while_the_chain_finalises() 
     };
     let undecodable = count("rejecting undecodable gossip", &gossip_attacker);
     let invalid = count("rejecting invalid gossip", &gossip_attacker);
+    let replayed = count("replayed transaction", &gossip_attacker);
     let misbehaved = count("peer misbehaved", &rr_attacker);
     let banned = count("peer banned", &rr_attacker);
     let offence_lines = warnings
@@ -169,6 +186,7 @@ fn garbage_on_every_topic_and_protocol_is_penalised_while_the_chain_finalises() 
          {offence_lines} offence warnings in all, {suppressed} more suppressed by the log budget"
     );
     assert!(undecodable >= 1 && invalid >= 1, "gossip offences are not logged");
+    assert_eq!(replayed, 1, "the replayed transfer is logged once");
     // One per offence unless the log budget (shared with the gossip attacker's offences) ran dry.
     assert!((1..=BAN_THRESHOLD as usize).contains(&misbehaved), "{misbehaved} offence warnings");
     assert_eq!(banned, 1, "the ban is logged once");
@@ -213,6 +231,7 @@ fn gossip_attack(
     rng: &mut ChaCha8Rng,
     chain: &ChainId,
     nodes: &[RunningNode],
+    replay: &Transaction,
 ) -> (PeerId, NetworkHandle, usize) {
     let key = Keypair::from_seed(&[0xa7; 32]);
     let mut config = P2pConfig::new(chain.clone());
@@ -235,9 +254,10 @@ fn gossip_attack(
     let score = |n: &RunningNode| peer_entry(n, &me).and_then(|p| p["score"].as_f64());
     println!("validator-0 scores the gossip attacker {:?} before the attack", score(v0));
 
-    // Decodable but invalid: the node rejects the first two, costing their forwarder score. The
+    // Decodable but invalid: the node rejects the first three, costing their forwarder score. The
     // vote it ignores: the engine refuses it as NotAValidator, which the driver maps to Ignore,
-    // so it costs nothing (validator-0's score falls by exactly the two rejects).
+    // so it costs nothing (validator-0's score falls by exactly the three rejects). The replay
+    // goes out more than the replay grace (2 s) and the duplicate window (5 s) after its block.
     let height = orchestrate::height(v0).unwrap();
     let to = Keypair::from_seed(&[0x70; 32]).public();
     let mut forged =
@@ -253,8 +273,13 @@ fn gossip_attack(
         ),
     };
     let vote = Vote::sign(&key, chain, VoteKind::Prevote, Height(height + 1), Round(0), None);
+    std::thread::sleep(Duration::from_secs(6));
     let invalid = [
-        (TopicKind::Transactions, codec::encode(&forged)),
+        (TopicKind::Transactions, codec::encode(&TransactionBatch { transactions: vec![forged] })),
+        (
+            TopicKind::Transactions,
+            codec::encode(&TransactionBatch { transactions: vec![replay.clone()] }),
+        ),
         (TopicKind::Weights(NetUid(1)), codec::encode(&not_weights)),
         (TopicKind::Consensus, codec::encode(&ConsensusMessage::Vote(vote))),
     ];

@@ -23,6 +23,66 @@ impl Encodable for WeightAnnouncement {
     const MAX_LEN: usize = crate::transaction::MAX_TRANSACTION_BYTES;
 }
 
+/// Everything on the `tau/<chain>/tx` topic: signed transactions relayed together. A node
+/// publishes the transactions it admitted from one submission as one message, so thousands of
+/// transfers a second cost gossip a few dozen messages instead of thousands (ADR 010). Each
+/// transaction is checked on its own; a batch is only a way to carry them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionBatch {
+    pub transactions: Vec<Transaction>,
+}
+
+/// Most transactions one [`TransactionBatch`] may carry.
+pub const MAX_BATCH_TRANSACTIONS: usize = 1024;
+
+impl Encodable for TransactionBatch {
+    const NAME: &'static str = "transaction batch";
+    const MAX_LEN: usize = 1024 * 1024;
+}
+
+/// Why a transaction batch is malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    #[error("a transaction batch must carry at least one transaction")]
+    Empty,
+    #[error("a transaction batch carries {0} transactions; the limit is {MAX_BATCH_TRANSACTIONS}")]
+    TooMany(usize),
+}
+
+impl TransactionBatch {
+    /// Splits `transactions` into batches of at most [`MAX_BATCH_TRANSACTIONS`] that also fit
+    /// [`TransactionBatch::MAX_LEN`] bytes.
+    pub fn split(transactions: Vec<Transaction>) -> Vec<TransactionBatch> {
+        let mut out = Vec::new();
+        let mut current = Vec::new();
+        let mut bytes = 16; // the length prefix and some slack
+        for tx in transactions {
+            let size = crate::codec::encode(&tx).len();
+            if !current.is_empty()
+                && (current.len() == MAX_BATCH_TRANSACTIONS || bytes + size > Self::MAX_LEN)
+            {
+                out.push(TransactionBatch { transactions: std::mem::take(&mut current) });
+                bytes = 16;
+            }
+            bytes += size;
+            current.push(tx);
+        }
+        if !current.is_empty() {
+            out.push(TransactionBatch { transactions: current });
+        }
+        out
+    }
+
+    /// The count limits a decoded batch must meet (the byte limit is the decoder's).
+    pub fn check_shape(&self) -> Result<(), BatchError> {
+        match self.transactions.len() {
+            0 => Err(BatchError::Empty),
+            n if n > MAX_BATCH_TRANSACTIONS => Err(BatchError::TooMany(n)),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Why a weight announcement was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnnouncementError {
@@ -176,4 +236,49 @@ pub struct SyncResponse {
 impl Encodable for SyncResponse {
     const NAME: &'static str = "sync response";
     const MAX_LEN: usize = crate::codec::MAX_ENCODED_LEN;
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+    use crate::ids::ChainId;
+    use crate::keys::Keypair;
+    use crate::{Rao, codec};
+
+    fn transfer(nonce: u64) -> Transaction {
+        let chain = ChainId::new("tau-test").unwrap();
+        let to = Keypair::from_seed(&[2; 32]).public();
+        Transaction::sign(
+            &Keypair::from_seed(&[1; 32]),
+            &chain,
+            nonce,
+            Rao(1),
+            Payload::Transfer { to, amount: Rao(5) },
+        )
+    }
+
+    #[test]
+    fn split_respects_the_count_and_keeps_order() {
+        let txs: Vec<Transaction> = (0..2500).map(transfer).collect();
+        let batches = TransactionBatch::split(txs.clone());
+        assert_eq!(
+            batches.iter().map(|b| b.transactions.len()).collect::<Vec<_>>(),
+            vec![1024, 1024, 452]
+        );
+        let back: Vec<Transaction> = batches.iter().flat_map(|b| b.transactions.clone()).collect();
+        assert_eq!(back, txs);
+        for b in &batches {
+            b.check_shape().unwrap();
+            assert!(codec::encode(b).len() <= TransactionBatch::MAX_LEN);
+            assert_eq!(codec::decode::<TransactionBatch>(&codec::encode(b)).unwrap(), *b);
+        }
+        assert!(TransactionBatch::split(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn shape_refuses_empty_and_oversized_batches() {
+        assert_eq!(TransactionBatch { transactions: vec![] }.check_shape(), Err(BatchError::Empty));
+        let many = TransactionBatch { transactions: vec![transfer(0); MAX_BATCH_TRANSACTIONS + 1] };
+        assert_eq!(many.check_shape(), Err(BatchError::TooMany(MAX_BATCH_TRANSACTIONS + 1)));
+    }
 }

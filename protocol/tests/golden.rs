@@ -43,6 +43,12 @@ fn current_vectors() -> BTreeMap<String, String> {
         entry(&mut out, name, &msg);
     }
     entry(&mut out, "weight_announcement_256", &sample_weight_announcement());
+    let batch = sample_payloads().into_iter().take(3).map(|(_, p)| sample_transaction(p)).collect();
+    entry(
+        &mut out,
+        "transaction_batch_3",
+        &protocol::wire::TransactionBatch { transactions: batch },
+    );
     let (req, resp) = sample_inference();
     entry(&mut out, "inference_request", &req);
     entry(&mut out, "inference_response", &resp);

@@ -12,7 +12,7 @@ use protocol::genesis::Genesis;
 use protocol::transaction::Transaction;
 use protocol::wire::{
     ConsensusMessage, InferenceRequest, InferenceResponse, SyncRequest, SyncResponse,
-    WeightAnnouncement,
+    TransactionBatch, WeightAnnouncement,
 };
 use protocol::{Keypair, PublicKey};
 
@@ -30,6 +30,7 @@ fn all_decoders(bytes: &[u8]) {
     decode_is_total_and_canonical::<Block>(bytes);
     decode_is_total_and_canonical::<ConsensusMessage>(bytes);
     decode_is_total_and_canonical::<WeightAnnouncement>(bytes);
+    decode_is_total_and_canonical::<TransactionBatch>(bytes);
     decode_is_total_and_canonical::<InferenceRequest>(bytes);
     decode_is_total_and_canonical::<InferenceResponse>(bytes);
     decode_is_total_and_canonical::<SyncRequest>(bytes);

@@ -14,47 +14,55 @@ use crate::p2p::{
     GossipMessage, InboundGossip, MessageAcceptance, MessageId, NetworkHandle, TopicKind,
 };
 
-/// A gossiped transaction whose signature verified, waiting for the mempool's verdict.
+/// A gossip message whose transactions all verified, waiting for the mempool's verdict.
 pub(super) struct CheckedGossip {
     pub id: MessageId,
     pub source: PeerId,
-    pub tx: VerifiedTransaction,
+    pub txs: Vec<VerifiedTransaction>,
 }
 
-/// Most gossip messages checked in one batch: large enough to spread over the cores, small
-/// enough that the first of them is not held long.
-const BATCH: usize = 512;
+/// Most transactions checked in one round: enough to spread over the cores, few enough that
+/// the first message is not held long. Messages are never split across rounds.
+const ROUND: usize = 2048;
+/// Most gossip messages taken in one round.
+const MESSAGES: usize = 256;
 
-/// Runs until the network's transaction lane or the driver closes. Invalid messages are
-/// Rejected here (their forwarder loses score, and the network task logs it); valid ones go to
-/// the driver in batches.
+/// Runs until the network's transaction lane or the driver closes. A message with any invalid
+/// transaction is Rejected here (its forwarder loses score and the network task logs it);
+/// the rest go to the driver in batches.
 pub(super) async fn run(
     mut lane: mpsc::Receiver<InboundGossip>,
     chain: ChainId,
     net: NetworkHandle,
     driver: mpsc::Sender<Vec<CheckedGossip>>,
 ) {
-    let mut inbound = Vec::with_capacity(BATCH);
-    while lane.recv_many(&mut inbound, BATCH).await > 0 {
-        let mut origins = Vec::with_capacity(inbound.len());
-        let mut txs = Vec::with_capacity(inbound.len());
-        for gossip in inbound.drain(..) {
+    while let Some(first) = lane.recv().await {
+        // Each message's transactions, as a range of `txs`.
+        let mut origins = Vec::new();
+        let mut txs = Vec::new();
+        let mut next = Some(first);
+        while let Some(gossip) = next.take() {
             let (id, source) = (gossip.id.clone(), gossip.propagation_source);
-            match transaction_of(gossip) {
-                Ok(tx) => {
-                    origins.push((id, source));
-                    txs.push(tx);
+            match transactions_of(gossip) {
+                Ok(carried) => {
+                    origins.push((id, source, txs.len()..txs.len() + carried.len()));
+                    txs.extend(carried);
                 }
                 Err(reason) => {
-                    debug!(peer = %source, reason, "refusing gossiped transaction");
+                    debug!(peer = %source, reason, "refusing gossiped transactions");
                     net.validate(id, source, MessageAcceptance::Reject).await;
                 }
             }
+            if txs.len() < ROUND && origins.len() < MESSAGES {
+                next = lane.try_recv().ok();
+            }
         }
-        let mut checked = Vec::with_capacity(txs.len());
-        for ((id, source), result) in origins.into_iter().zip(verify_all(txs, &chain).await) {
-            match result {
-                Ok(tx) => checked.push(CheckedGossip { id, source, tx }),
+        let mut results = verify_all(txs, &chain).await.into_iter();
+        let mut checked = Vec::with_capacity(origins.len());
+        for (id, source, range) in origins {
+            let verdicts: Vec<_> = results.by_ref().take(range.len()).collect();
+            match verdicts.into_iter().collect::<Result<Vec<_>, _>>() {
+                Ok(txs) => checked.push(CheckedGossip { id, source, txs }),
                 Err(e) => {
                     debug!(peer = %source, error = %e, "gossiped transaction has a bad signature");
                     net.validate(id, source, MessageAcceptance::Reject).await;
@@ -67,14 +75,14 @@ pub(super) async fn run(
     }
 }
 
-/// The transaction a gossip message carries, if it is on the right topic for it.
-fn transaction_of(gossip: InboundGossip) -> Result<Transaction, String> {
+/// The transactions a gossip message carries, if it is on the right topic for them.
+fn transactions_of(gossip: InboundGossip) -> Result<Vec<Transaction>, String> {
     match (gossip.topic, gossip.message) {
-        (TopicKind::Transactions, GossipMessage::Transaction(tx)) => Ok(*tx),
+        (TopicKind::Transactions, GossipMessage::Transactions(batch)) => Ok(batch.transactions),
         (TopicKind::Weights(netuid), GossipMessage::Weights(announcement)) => {
             announcement.check_subnet(netuid).map_err(|e| e.to_string())?;
-            Ok(announcement.transaction)
+            Ok(vec![announcement.transaction])
         }
-        (topic, _) => Err(format!("not a transaction for topic {}", topic.label())),
+        (topic, _) => Err(format!("not transactions for topic {}", topic.label())),
     }
 }

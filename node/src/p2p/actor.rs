@@ -12,11 +12,11 @@ use libp2p::request_response::{self, InboundFailure, OutboundRequestId};
 use libp2p::swarm::SwarmEvent;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::{Multiaddr, PeerId, Swarm, identify, noise, tcp, yamux};
-use protocol::codec;
+use protocol::codec::{self, Encodable};
 use protocol::keys::Keypair;
-use protocol::transaction::Transaction;
 use protocol::wire::{
-    ConsensusMessage, InferenceResponse, InferenceStatus, SyncResponse, WeightAnnouncement,
+    ConsensusMessage, InferenceResponse, InferenceStatus, SyncResponse, TransactionBatch,
+    WeightAnnouncement,
 };
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
@@ -447,8 +447,16 @@ impl NetworkActor {
                     reason: "shorter than its send epoch".into(),
                 }),
             },
-            TopicKind::Transactions => codec::decode::<Transaction>(&message.data)
-                .map(|t| GossipMessage::Transaction(Box::new(t))),
+            TopicKind::Transactions => {
+                codec::decode::<TransactionBatch>(&message.data).and_then(|b| {
+                    b.check_shape().map(|()| GossipMessage::Transactions(Box::new(b))).map_err(
+                        |e| codec::DecodeError::Malformed {
+                            what: TransactionBatch::NAME,
+                            reason: e.to_string(),
+                        },
+                    )
+                })
+            }
             TopicKind::Weights(_) => codec::decode::<WeightAnnouncement>(&message.data)
                 .map(|a| GossipMessage::Weights(Box::new(a))),
         };
@@ -466,7 +474,7 @@ impl NetworkActor {
                     GossipMessage::Consensus(_) => {
                         self.emit(NetworkEvent::Gossip(Box::new(gossip)))
                     }
-                    GossipMessage::Transaction(_) | GossipMessage::Weights(_) => {
+                    GossipMessage::Transactions(_) | GossipMessage::Weights(_) => {
                         self.emit_transaction(gossip)
                     }
                 };

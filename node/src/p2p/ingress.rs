@@ -6,10 +6,9 @@ use std::sync::Arc;
 use libp2p::gossipsub::{MessageAcceptance, MessageId};
 use libp2p::request_response::ResponseChannel;
 use libp2p::{Multiaddr, PeerId};
-use protocol::transaction::Transaction;
 use protocol::wire::{
     ConsensusMessage, InferenceRequest, InferenceResponse, SyncRequest, SyncResponse,
-    WeightAnnouncement,
+    TransactionBatch, WeightAnnouncement,
 };
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -20,7 +19,7 @@ use super::topics::TopicKind;
 #[derive(Clone, Debug)]
 pub enum GossipMessage {
     Consensus(ConsensusMessage),
-    Transaction(Box<Transaction>),
+    Transactions(Box<TransactionBatch>),
     Weights(Box<WeightAnnouncement>),
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use protocol::ids::{ChainId, Height, NetUid};
 use protocol::keys::Keypair;
 use protocol::transaction::{Payload, Transaction};
-use protocol::wire::{SyncRequest, SyncResponse};
+use protocol::wire::{SyncRequest, SyncResponse, TransactionBatch};
 use protocol::{Rao, codec};
 use tokio::time::{Instant, timeout};
 
@@ -78,8 +78,8 @@ async fn gossip_sync_and_garbage_between_two_nodes() {
         &a,
         &mut b_events,
         TopicKind::Transactions,
-        codec::encode(&tx),
-        |g| matches!(&g.message, GossipMessage::Transaction(t) if **t == tx),
+        codec::encode(&TransactionBatch { transactions: vec![tx.clone()] }),
+        |g| matches!(&g.message, GossipMessage::Transactions(b) if b.transactions == [tx.clone()]),
     )
     .await;
     assert_eq!(g.propagation_source, a_peer);

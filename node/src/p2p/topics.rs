@@ -3,8 +3,7 @@
 use libp2p::gossipsub::{IdentTopic, TopicHash};
 use protocol::codec::Encodable;
 use protocol::ids::{ChainId, NetUid};
-use protocol::transaction::Transaction;
-use protocol::wire::{ConsensusMessage, WeightAnnouncement};
+use protocol::wire::{ConsensusMessage, TransactionBatch, WeightAnnouncement};
 
 /// The kind of a tau gossip topic, parsed back from its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,7 +54,7 @@ impl TopicKind {
     pub fn max_message_size(self) -> usize {
         match self {
             TopicKind::Consensus => ConsensusMessage::MAX_LEN + super::resend::TRAILER,
-            TopicKind::Transactions => Transaction::MAX_LEN,
+            TopicKind::Transactions => TransactionBatch::MAX_LEN,
             TopicKind::Weights(_) => WeightAnnouncement::MAX_LEN,
         }
     }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use consensus::bft::{Ignored, Input};
 use protocol::codec;
 use protocol::transaction::{Payload, Transaction};
-use protocol::wire::{ConsensusMessage, WeightAnnouncement};
+use protocol::wire::{ConsensusMessage, TransactionBatch, WeightAnnouncement};
 use tracing::{debug, warn};
 
 use super::{ChainDriver, ChainError, nonce_in};
@@ -15,18 +15,27 @@ use crate::chain::mempool::MempoolError;
 use crate::chain::state_reader::StoreReader;
 use crate::p2p::{GossipMessage, InboundGossip, MessageAcceptance, TopicKind};
 
-/// The topic a transaction travels on and its bytes there: weight settings go to their subnet's
-/// weights topic as announcements (ADR 009), everything else to the transaction topic.
-pub(super) fn gossip_form(tx: &Transaction) -> (TopicKind, Vec<u8>) {
-    match &tx.body.payload {
-        Payload::SetWeights { netuid, .. }
-        | Payload::CommitWeights { netuid, .. }
-        | Payload::RevealWeights { netuid, .. } => {
-            let announcement = WeightAnnouncement { transaction: tx.clone() };
-            (TopicKind::Weights(*netuid), codec::encode(&announcement))
+/// The gossip messages that carry `txs`: weight settings one by one on their subnet's weights
+/// topic as announcements (ADR 009), everything else together in batches on the transaction
+/// topic (ADR 010).
+pub(super) fn gossip_forms(txs: Vec<Transaction>) -> Vec<(TopicKind, Vec<u8>)> {
+    let mut forms = Vec::new();
+    let mut others = Vec::new();
+    for tx in txs {
+        match &tx.body.payload {
+            Payload::SetWeights { netuid, .. }
+            | Payload::CommitWeights { netuid, .. }
+            | Payload::RevealWeights { netuid, .. } => {
+                let topic = TopicKind::Weights(*netuid);
+                forms.push((topic, codec::encode(&WeightAnnouncement { transaction: tx })));
+            }
+            _ => others.push(tx),
         }
-        _ => (TopicKind::Transactions, codec::encode(tx)),
     }
+    for batch in TransactionBatch::split(others) {
+        forms.push((TopicKind::Transactions, codec::encode(&batch)));
+    }
+    forms
 }
 
 impl ChainDriver {
@@ -65,7 +74,7 @@ impl ChainDriver {
                 }
             }
             // The network task sends these to the intake lane; one arriving here is misrouted.
-            GossipMessage::Transaction(_) | GossipMessage::Weights(_) => {
+            GossipMessage::Transactions(_) | GossipMessage::Weights(_) => {
                 debug!(topic = topic.label(), "transaction gossip outside the intake; ignored");
                 MessageAcceptance::Ignore
             }
@@ -74,34 +83,40 @@ impl ChainDriver {
         Ok(())
     }
 
-    /// Queues gossiped, signature-checked transactions; what the mempool thinks of each decides
-    /// whether gossipsub forwards it and whether its forwarder loses score.
+    /// Queues gossiped, signature-checked transactions. A message is forwarded when the mempool
+    /// took any of its transactions, and costs its forwarder score when one of them is below
+    /// the minimum fee or a replay.
     pub(super) async fn on_checked_gossip(&mut self, batch: Vec<CheckedGossip>) {
         let store = self.store.clone();
         let reader = store.snapshot().map(StoreReader::new);
         let now = Instant::now();
         let mut queued = false;
         let mut verdicts = Vec::with_capacity(batch.len());
-        for CheckedGossip { id, source, tx } in batch {
-            let hash = tx.hash();
-            let nonce = reader.as_ref().map_or(0, |r| nonce_in(r, &tx.get().body.signer));
-            let acceptance = match self.mempool.insert(tx, nonce) {
-                Ok(_) => {
-                    queued = true;
-                    MessageAcceptance::Accept
-                }
-                Err(MempoolError::FeeTooLow { .. }) => MessageAcceptance::Reject,
-                Err(MempoolError::NonceTooLow { .. }) => match self.recent.replayed(&hash, now) {
-                    // Seconds after its block: no honest relay sends that (replays.rs).
-                    Some(height) => {
-                        if let Some(suppressed) = self.replay_log.admit() {
-                            warn!(peer = %source, %hash, included = height.0, suppressed, "replayed transaction");
+        for CheckedGossip { id, source, txs } in batch {
+            let (mut took, mut offence) = (false, false);
+            for tx in txs {
+                let hash = tx.hash();
+                let nonce = reader.as_ref().map_or(0, |r| nonce_in(r, &tx.get().body.signer));
+                match self.mempool.insert(tx, nonce) {
+                    Ok(_) => took = true,
+                    Err(MempoolError::FeeTooLow { .. }) => offence = true,
+                    Err(MempoolError::NonceTooLow { .. }) => {
+                        // Seconds after its block: no honest relay sends that (replays.rs).
+                        if let Some(height) = self.recent.replayed(&hash, now) {
+                            offence = true;
+                            if let Some(suppressed) = self.replay_log.admit() {
+                                warn!(peer = %source, %hash, included = height.0, suppressed, "replayed transaction");
+                            }
                         }
-                        MessageAcceptance::Reject
                     }
-                    None => MessageAcceptance::Ignore,
-                },
-                Err(_) => MessageAcceptance::Ignore,
+                    Err(_) => {}
+                }
+            }
+            queued |= took;
+            let acceptance = match (offence, took) {
+                (true, _) => MessageAcceptance::Reject,
+                (false, true) => MessageAcceptance::Accept,
+                (false, false) => MessageAcceptance::Ignore,
             };
             verdicts.push((id, source, acceptance));
         }

@@ -549,19 +549,19 @@ impl ChainDriver {
         txs: Vec<VerifiedTransaction>,
     ) -> (Vec<Result<Hash, MempoolError>>, Vec<(TopicKind, Vec<u8>)>) {
         let mut results = Vec::with_capacity(txs.len());
-        let mut outbound = Vec::with_capacity(txs.len());
+        let mut admitted = Vec::with_capacity(txs.len());
         let store = self.store.clone();
         let reader = store.snapshot().map(StoreReader::new);
         for tx in txs {
             let nonce = reader.as_ref().map_or(0, |r| nonce_in(r, &tx.get().body.signer));
-            let form = gossip::gossip_form(tx.get());
-            let admitted = self.mempool.insert(tx, nonce);
-            if admitted.is_ok() {
-                outbound.push(form);
+            let copy = tx.get().clone();
+            let result = self.mempool.insert(tx, nonce);
+            if result.is_ok() {
+                admitted.push(copy);
             }
-            results.push(admitted);
+            results.push(result);
         }
-        (results, outbound)
+        (results, gossip::gossip_forms(admitted))
     }
 
     async fn propose_if_pending(&mut self) {

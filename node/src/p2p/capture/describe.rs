@@ -4,8 +4,8 @@
 //! nothing here can panic on any input.
 
 use protocol::codec;
-use protocol::transaction::{Payload, Transaction};
-use protocol::wire::{ConsensusMessage, WeightAnnouncement};
+use protocol::transaction::Payload;
+use protocol::wire::{ConsensusMessage, TransactionBatch, WeightAnnouncement};
 
 use crate::p2p::ingress::GossipMessage;
 use crate::p2p::topics::TopicKind;
@@ -30,9 +30,12 @@ pub fn describe_bytes(topic: TopicKind, data: &[u8]) -> Result<Described, String
             }
             None => return Err("a consensus frame too short to hold its send epoch".to_string()),
         },
-        TopicKind::Transactions => {
-            codec::decode::<Transaction>(data).map(|t| GossipMessage::Transaction(Box::new(t)))
-        }
+        TopicKind::Transactions => match codec::decode::<TransactionBatch>(data) {
+            Ok(b) if b.check_shape().is_err() => {
+                return Err(b.check_shape().err().map(|e| e.to_string()).unwrap_or_default());
+            }
+            r => r.map(|b| GossipMessage::Transactions(Box::new(b))),
+        },
         TopicKind::Weights(_) => match codec::decode::<WeightAnnouncement>(data) {
             // Any transaction decodes here (ADR 009); only a weights payload belongs.
             Ok(a) if a.netuid().is_none() => {
@@ -81,15 +84,27 @@ pub fn describe(message: &GossipMessage) -> Described {
                 c.signatures.len()
             ),
         },
-        GossipMessage::Transaction(tx) => Described {
-            payload: "transaction",
-            source: Some(tx.body.signer.to_address()),
-            summary: format!(
-                "{} nonce={} fee={}",
-                payload_summary(&tx.body.payload),
-                tx.body.nonce,
-                tx.body.fee.0
-            ),
+        GossipMessage::Transactions(batch) => match batch.transactions.as_slice() {
+            [tx] => Described {
+                payload: "transaction",
+                source: Some(tx.body.signer.to_address()),
+                summary: format!(
+                    "{} nonce={} fee={}",
+                    payload_summary(&tx.body.payload),
+                    tx.body.nonce,
+                    tx.body.fee.0
+                ),
+            },
+            // Many signers: none is "the" author.
+            txs => Described {
+                payload: "transactions",
+                source: None,
+                summary: format!(
+                    "{} transactions, first: {}",
+                    txs.len(),
+                    txs.first().map_or(String::new(), |t| payload_summary(&t.body.payload))
+                ),
+            },
         },
         GossipMessage::Weights(a) => describe_weights(a),
     }
@@ -153,6 +168,7 @@ fn short(s: &str) -> String {
 mod tests {
     use protocol::ids::{ChainId, Height, NetUid, Round};
     use protocol::keys::Keypair;
+    use protocol::transaction::Transaction;
     use protocol::{Hash, Rao};
 
     use super::*;
@@ -188,8 +204,13 @@ mod tests {
             Rao(5),
             Payload::Transfer { to: k.public(), amount: Rao(10) },
         );
-        let d = describe_bytes(TopicKind::Transactions, &codec::encode(&tx)).unwrap();
+        let one = TransactionBatch { transactions: vec![tx.clone()] };
+        let d = describe_bytes(TopicKind::Transactions, &codec::encode(&one)).unwrap();
         assert_eq!((d.payload, d.source), ("transaction", Some(k.public().to_address())));
+        let two = TransactionBatch { transactions: vec![tx.clone(), tx.clone()] };
+        let d = describe_bytes(TopicKind::Transactions, &codec::encode(&two)).unwrap();
+        assert_eq!((d.payload, d.source), ("transactions", None));
+        assert!(d.summary.starts_with("2 transactions"), "{}", d.summary);
 
         let set = Payload::SetWeights { netuid: NetUid(1), weights: vec![(0, 1)], version_key: 0 };
         let w = WeightAnnouncement::new(Transaction::sign(&k, &chain(), 4, Rao(5), set)).unwrap();
@@ -216,6 +237,9 @@ mod tests {
             if topic != TopicKind::Transactions {
                 assert!(describe_bytes(topic, &codec::encode(&tx)).is_err());
             }
+            // A batch must carry something.
+            let empty = TransactionBatch { transactions: vec![] };
+            assert!(describe_bytes(TopicKind::Transactions, &codec::encode(&empty)).is_err());
         }
     }
 }

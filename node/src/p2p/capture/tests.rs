@@ -83,7 +83,8 @@ async fn publishes_receipts_and_duplicates_are_captured_with_matching_ids() {
         assert!(Instant::now() < deadline, "no receipt reached C's feed");
         let tx = Transaction::sign(&key, &chain(), nonce, Rao(1), Payload::OptInValidator);
         nonce += 1;
-        if let Ok(id) = a.publish(TopicKind::Transactions, codec::encode(&tx)).await {
+        let batch = protocol::wire::TransactionBatch { transactions: vec![tx] };
+        if let Ok(id) = a.publish(TopicKind::Transactions, codec::encode(&batch)).await {
             published.push(hex::encode(&id.0));
         }
         let until = Instant::now() + Duration::from_millis(300);

@@ -1,10 +1,12 @@
-//! Sustained transfers per second with four validator processes on loopback: 200 funded senders
-//! submit 50 transfers each (10,000 in all) to the four APIs from four threads, one per request
-//! (or `BENCH_BATCH` per `POST /transactions/batch`); the figure is
-//! transfers divided by the time until every node has executed the last of them.
-//! A measurement, not a test: ignored in the suite, it prints its figures.
+//! Sustained transfers per second with four validator processes on loopback: funded senders
+//! (`BENCH_SENDERS`, default 200) submit `BENCH_PER_SENDER` transfers each (default 50) to the
+//! four APIs from four threads, one per request or `BENCH_BATCH` per
+//! `POST /transactions/batch`; the figure is transfers divided by the time until every node has
+//! executed the last of them. A refusal for a full mempool is retried, as a client would.
+//! `BENCH_KEEP=1` keeps the nodes' directories. A measurement, not a test: ignored in the suite,
+//! it prints its figures and a timeline of every node's height and mempool.
 //!
-//! `CARGO_TARGET_DIR=$HOME/.cache/tau/target cargo test --release -p node --test bench_throughput -- --ignored --nocapture`
+//! `BENCH_SENDERS=2000 BENCH_BATCH=250 CARGO_TARGET_DIR=$HOME/.cache/tau/target cargo test --release -p node --test bench_throughput -- --ignored --nocapture`
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -22,8 +24,6 @@ fn load_shape() -> (usize, u64) {
     };
     (var("BENCH_SENDERS", 200) as usize, var("BENCH_PER_SENDER", 50))
 }
-/// Transfers per request: 1 (the default) uses `POST /transactions`; more use
-/// `POST /transactions/batch` (e.g. `BENCH_BATCH=250`).
 
 #[test]
 #[ignore = "measurement; run explicitly"]

@@ -3,14 +3,17 @@
 //!
 //! - A gossip attacker on the node's own network stack joins the mesh of every topic and publishes
 //!   messages that are structurally valid but invalid (a transaction with a broken signature, a
-//!   weight announcement carrying a transfer, a vote by a non-validator, a transfer replayed
-//!   seconds after its block), then random bytes of many sizes on every topic. The validators reject it and its gossipsub score falls until
+//!   weight announcement carrying a transfer, a vote by a non-validator), then random bytes of
+//!   many sizes on every topic. The validators reject it and its gossipsub score falls until
 //!   validator-0 greylists it (drops its RPCs unread).
 //! - A request-response attacker, a bare libp2p swarm whose codec writes whatever bytes it is
 //!   given, sends frames on `/tau/sync/1` and `/tau/infer/1` that end early (no answer, no
 //!   offence: a cut stream looks like a network fault), then frames that lie about their length,
 //!   are oversized or do not decode (no answer, one offence each). Past the ban threshold
 //!   validator-0 refuses it altogether.
+//!
+//! - A replayer, another gossip identity, republishes a transfer half a minute after the block
+//!   that included it; validator-0 rejects it and logs the replay.
 //!
 //! Throughout, every validator keeps finalising, with equal app hashes, and none exits; each
 //! offence is in validator-0's log. Waits are bounded and generous; nothing asserts on speed.
@@ -107,23 +110,33 @@ fn garbage_on_every_topic_and_protocol_is_penalised_while_the_chain_finalises() 
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(0x6a7b);
 
-    // A transfer included on chain, for the attacker to replay.
-    let payer = &keys[1].coldkey;
+    // Two transfers included on chain, each gossiped alone, for the replayer to send together
+    // (the same bytes again would be the same gossip message, whose earlier delivery gossipsub's
+    // scoring remembers for two minutes and would not charge again).
     let to = Keypair::from_seed(&[0x71; 32]).public();
-    let nonce = http::get(nodes[1].api, &format!("/accounts/{}", payer.public())).unwrap()["nonce"]
-        .as_u64()
-        .unwrap();
-    let transfer = Payload::Transfer { to, amount: Rao(1) };
-    let replay = Transaction::sign(payer, &genesis.chain_id, nonce, Rao(1_000), transfer);
-    let hash = replay.hash();
-    http::post(nodes[1].api, "/transactions", &serde_json::to_value(&replay).unwrap()).unwrap();
-    wait_until("the transfer to replay is final", PATIENCE, || {
-        http::get(nodes[0].api, &format!("/transactions/{hash}"))
-            .is_ok_and(|r| r["height"].is_u64())
-    });
+    let replays: Vec<Transaction> = [&keys[1], &keys[2]]
+        .iter()
+        .map(|k| {
+            let payer = &k.coldkey;
+            let account =
+                http::get(nodes[1].api, &format!("/accounts/{}", payer.public())).unwrap();
+            let nonce = account["nonce"].as_u64().unwrap();
+            let transfer = Payload::Transfer { to, amount: Rao(1) };
+            let tx = Transaction::sign(payer, &genesis.chain_id, nonce, Rao(1_000), transfer);
+            http::post(nodes[1].api, "/transactions", &serde_json::to_value(&tx).unwrap()).unwrap();
+            tx
+        })
+        .collect();
+    for tx in &replays {
+        let hash = tx.hash();
+        wait_until("a transfer to replay is final", PATIENCE, || {
+            http::get(nodes[0].api, &format!("/transactions/{hash}"))
+                .is_ok_and(|r| r["height"].is_u64())
+        });
+    }
+    let included_at = Instant::now();
 
-    let (gossip_attacker, net, published) =
-        gossip_attack(&rt, &mut rng, &genesis.chain_id, &nodes, &replay);
+    let (gossip_attacker, net, published) = gossip_attack(&rt, &mut rng, &genesis.chain_id, &nodes);
     println!("heights after the gossip attack: {:?}", heights(&nodes));
     // The gossip attacker keeps at it through everything that follows.
     let published = Arc::new(AtomicUsize::new(published));
@@ -151,6 +164,7 @@ fn garbage_on_every_topic_and_protocol_is_penalised_while_the_chain_finalises() 
         );
     }
     println!("heights now {:?}; app hashes agree at 1..={common}", heights(&nodes));
+    let replayer = replay_attack(&rt, &genesis.chain_id, &nodes, replays, included_at);
     // Read before stopping the attacker: its network stops with its last handle.
     let entry = shown(peer_entry(&nodes[0], &gossip_attacker));
     sustained.abort();
@@ -168,7 +182,7 @@ fn garbage_on_every_topic_and_protocol_is_penalised_while_the_chain_finalises() 
     };
     let undecodable = count("rejecting undecodable gossip", &gossip_attacker);
     let invalid = count("rejecting invalid gossip", &gossip_attacker);
-    let replayed = count("replayed transaction", &gossip_attacker);
+    let replayed = count("replayed transaction", &replayer);
     let misbehaved = count("peer misbehaved", &rr_attacker);
     let banned = count("peer banned", &rr_attacker);
     let offence_lines = warnings
@@ -186,7 +200,7 @@ fn garbage_on_every_topic_and_protocol_is_penalised_while_the_chain_finalises() 
          {offence_lines} offence warnings in all, {suppressed} more suppressed by the log budget"
     );
     assert!(undecodable >= 1 && invalid >= 1, "gossip offences are not logged");
-    assert_eq!(replayed, 1, "the replayed transfer is logged once");
+    assert_eq!(replayed, 1, "the replay is logged once");
     // One per offence unless the log budget (shared with the gossip attacker's offences) ran dry.
     assert!((1..=BAN_THRESHOLD as usize).contains(&misbehaved), "{misbehaved} offence warnings");
     assert_eq!(banned, 1, "the ban is logged once");
@@ -231,33 +245,16 @@ fn gossip_attack(
     rng: &mut ChaCha8Rng,
     chain: &ChainId,
     nodes: &[RunningNode],
-    replay: &Transaction,
 ) -> (PeerId, NetworkHandle, usize) {
     let key = Keypair::from_seed(&[0xa7; 32]);
-    let mut config = P2pConfig::new(chain.clone());
-    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
-    config.bootnodes = vec![nodes[0].p2p.parse().unwrap()];
-    config.subnets = vec![NetUid(1)];
-    let network = p2p::spawn(&key, config).unwrap();
-    let (net, mut events, me) = (network.handle, network.events, network.peer_id);
-    // Nobody validates what the attacker receives; drain it so its queue never fills.
-    rt.spawn(async move { while events.recv().await.is_some() {} });
-
-    wait_until("the gossip attacker is in the mesh of every topic", PATIENCE, || {
-        let status = rt.block_on(net.status());
-        TOPICS.iter().all(|t| {
-            let name = t.name(chain);
-            status.mesh.iter().any(|(topic, peers)| *topic == name && *peers > 0)
-        })
-    });
+    let (net, me) = join_mesh(rt, &key, chain, nodes, "the gossip attacker");
     let v0 = &nodes[0];
     let score = |n: &RunningNode| peer_entry(n, &me).and_then(|p| p["score"].as_f64());
     println!("validator-0 scores the gossip attacker {:?} before the attack", score(v0));
 
-    // Decodable but invalid: the node rejects the first three, costing their forwarder score. The
-    // vote it ignores: the engine refuses it as NotAValidator, which the driver maps to Ignore,
-    // so it costs nothing (validator-0's score falls by exactly the three rejects). The replay
-    // goes out more than the replay grace (2 s) and the duplicate window (5 s) after its block.
+    // Decodable but invalid: the node rejects each, costing their forwarder score (the vote,
+    // from a key in no validator set, is Rejected at the node's height and Ignored if it is for
+    // a height the node has not reached yet).
     let height = orchestrate::height(v0).unwrap();
     let to = Keypair::from_seed(&[0x70; 32]).public();
     let mut forged =
@@ -273,13 +270,8 @@ fn gossip_attack(
         ),
     };
     let vote = Vote::sign(&key, chain, VoteKind::Prevote, Height(height + 1), Round(0), None);
-    std::thread::sleep(Duration::from_secs(6));
     let invalid = [
         (TopicKind::Transactions, codec::encode(&TransactionBatch { transactions: vec![forged] })),
-        (
-            TopicKind::Transactions,
-            codec::encode(&TransactionBatch { transactions: vec![replay.clone()] }),
-        ),
         (TopicKind::Weights(NetUid(1)), codec::encode(&not_weights)),
         (TopicKind::Consensus, codec::encode(&ConsensusMessage::Vote(vote))),
     ];
@@ -320,6 +312,65 @@ fn gossip_attack(
         assert!(garbage >= 1, "no garbage reached validator-0's decoder on {topic}");
     }
     (me, net, published)
+}
+
+/// Starts a gossip node under `key` on the network's own stack, bootstrapped from validator-0,
+/// and waits until it is in the mesh of every topic.
+fn join_mesh(
+    rt: &tokio::runtime::Runtime,
+    key: &Keypair,
+    chain: &ChainId,
+    nodes: &[RunningNode],
+    who: &str,
+) -> (NetworkHandle, PeerId) {
+    let mut config = P2pConfig::new(chain.clone());
+    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+    config.bootnodes = vec![nodes[0].p2p.parse().unwrap()];
+    config.subnets = vec![NetUid(1)];
+    let network = p2p::spawn(key, config).unwrap();
+    let (net, mut events, me) = (network.handle, network.events, network.peer_id);
+    // Nobody validates what an attacker receives; drain it so its queue never fills.
+    rt.spawn(async move { while events.recv().await.is_some() {} });
+    wait_until(&format!("{who} is in the mesh of every topic"), PATIENCE, || {
+        let status = rt.block_on(net.status());
+        TOPICS.iter().all(|t| {
+            let name = t.name(chain);
+            status.mesh.iter().any(|(topic, peers)| *topic == name && *peers > 0)
+        })
+    });
+    (net, me)
+}
+
+/// Republishes `replays`, included by `included_at`, once the replay grace (30 s) has passed,
+/// from a fresh identity (the gossip attacker is greylisted by now, its messages unread), and
+/// waits for validator-0 to log it. Returns the replayer's peer id.
+fn replay_attack(
+    rt: &tokio::runtime::Runtime,
+    chain: &ChainId,
+    nodes: &[RunningNode],
+    replays: Vec<Transaction>,
+    included_at: Instant,
+) -> PeerId {
+    let key = Keypair::from_seed(&[0xa8; 32]);
+    let (net, me) = join_mesh(rt, &key, chain, nodes, "the replayer");
+    let grace = Duration::from_secs(32);
+    if let Some(wait) = grace.checked_sub(included_at.elapsed()) {
+        println!("waiting {:.0} s for the replay grace to pass", wait.as_secs_f64());
+        std::thread::sleep(wait);
+    }
+    let batch = TransactionBatch { transactions: replays };
+    rt.block_on(net.publish(TopicKind::Transactions, codec::encode(&batch))).unwrap();
+    let me_text = me.to_string();
+    wait_until("validator-0 logs the replayed transfer", PATIENCE, || {
+        let log = std::fs::read_to_string(&nodes[0].log).unwrap_or_default();
+        log.lines().any(|l| l.contains("replayed transaction") && l.contains(&me_text))
+    });
+    let score = || peer_entry(&nodes[0], &me).and_then(|p| p["score"].as_f64());
+    wait_until("the replay costs its forwarder score", PATIENCE, || {
+        score().is_some_and(|s| s < 0.0)
+    });
+    println!("validator-0 scores the replayer {:?} after the replay", score());
+    me
 }
 
 const TOPICS: [TopicKind; 3] =

@@ -7,7 +7,7 @@ use crate::codec::Encodable;
 use crate::consensus::{CommitCertificate, Proposal, Vote};
 use crate::ids::{ChainId, Height, NetUid};
 use crate::keys::{PublicKey, SignatureError};
-use crate::transaction::{Payload, Transaction};
+use crate::transaction::{MAX_TRANSACTION_BYTES, Payload, Transaction};
 
 /// A validator's weights on a subnet, gossiped on `tau/<chain>/weights/<netuid>`: a signed
 /// `SetWeights`, `CommitWeights` or `RevealWeights` transaction. Being a transaction, it is exactly
@@ -47,6 +47,12 @@ pub enum BatchError {
     Empty,
     #[error("a transaction batch carries {0} transactions; the limit is {MAX_BATCH_TRANSACTIONS}")]
     TooMany(usize),
+    #[error(
+        "transaction {index} of the batch is {size} bytes; the limit is {MAX_TRANSACTION_BYTES}"
+    )]
+    Oversized { index: usize, size: usize },
+    #[error("transaction {0} of the batch appears twice")]
+    Repeated(usize),
 }
 
 impl TransactionBatch {
@@ -73,13 +79,27 @@ impl TransactionBatch {
         out
     }
 
-    /// The count limits a decoded batch must meet (the byte limit is the decoder's).
+    /// What a decoded batch must meet beyond the decoder's byte limit: 1 to
+    /// [`MAX_BATCH_TRANSACTIONS`] transactions, each within a lone transaction's size limit, none
+    /// twice (a copy would cost every receiver a signature check for nothing).
     pub fn check_shape(&self) -> Result<(), BatchError> {
         match self.transactions.len() {
-            0 => Err(BatchError::Empty),
-            n if n > MAX_BATCH_TRANSACTIONS => Err(BatchError::TooMany(n)),
-            _ => Ok(()),
+            0 => return Err(BatchError::Empty),
+            n if n > MAX_BATCH_TRANSACTIONS => return Err(BatchError::TooMany(n)),
+            _ => {}
         }
+        let mut seen = std::collections::BTreeSet::new();
+        for (index, tx) in self.transactions.iter().enumerate() {
+            let size = crate::codec::encode(tx).len();
+            if size > MAX_TRANSACTION_BYTES {
+                return Err(BatchError::Oversized { index, size });
+            }
+            // Two distinct transactions never share a signature (it covers the whole body).
+            if !seen.insert(tx.signature.0) {
+                return Err(BatchError::Repeated(index));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -280,5 +300,22 @@ mod batch_tests {
         assert_eq!(TransactionBatch { transactions: vec![] }.check_shape(), Err(BatchError::Empty));
         let many = TransactionBatch { transactions: vec![transfer(0); MAX_BATCH_TRANSACTIONS + 1] };
         assert_eq!(many.check_shape(), Err(BatchError::TooMany(MAX_BATCH_TRANSACTIONS + 1)));
+        let twice = TransactionBatch { transactions: vec![transfer(0), transfer(1), transfer(0)] };
+        assert_eq!(twice.check_shape(), Err(BatchError::Repeated(2)));
+        let endpoints = (0..8000u16)
+            .map(|i| format!("/ip4/10.0.{}.{}/tcp/{}", i / 256, i % 256, 1000 + i))
+            .map(|a| a.parse().unwrap())
+            .collect();
+        let chain = ChainId::new("tau-test").unwrap();
+        let big = Transaction::sign(
+            &Keypair::from_seed(&[3; 32]),
+            &chain,
+            0,
+            Rao(1),
+            Payload::ServeEndpoint { netuid: crate::ids::NetUid(1), endpoints },
+        );
+        assert!(codec::encode(&big).len() > MAX_TRANSACTION_BYTES);
+        let oversized = TransactionBatch { transactions: vec![transfer(0), big] };
+        assert!(matches!(oversized.check_shape(), Err(BatchError::Oversized { index: 1, .. })));
     }
 }

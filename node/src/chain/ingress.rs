@@ -112,7 +112,8 @@ impl ChainHandle {
         let mut results = Vec::with_capacity(txs.len());
         let mut verified = Vec::with_capacity(txs.len());
         let mut slots = Vec::with_capacity(txs.len());
-        for (slot, checked) in verify_all(txs, &self.chain).await.into_iter().enumerate() {
+        let checked = verify_all(txs, &self.chain).await.ok_or(SubmitError::Stopped)?;
+        for (slot, checked) in checked.into_iter().enumerate() {
             match checked {
                 Ok(tx) => {
                     slots.push(slot);

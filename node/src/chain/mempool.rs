@@ -73,6 +73,12 @@ impl Mempool {
         self.entries.contains_key(hash)
     }
 
+    /// Changes whenever a transaction is added, so a caller can tell that a selection that
+    /// found nothing includable would find nothing again.
+    pub fn generation(&self) -> u64 {
+        self.next_seq
+    }
+
     /// Adds a transaction. `account_nonce` is the sender's next nonce in the committed state.
     pub fn insert(
         &mut self,

@@ -38,11 +38,12 @@ impl VerifiedTransaction {
 const MIN_PER_THREAD: usize = 64;
 
 /// Checks every transaction's signature, in order, spread over the machine's cores on tokio's
-/// blocking pool: one result per transaction, in order.
+/// blocking pool: one result per transaction, in order. `None` when the runtime is shutting
+/// down and cancelled the work.
 pub async fn verify_all(
     txs: Vec<Transaction>,
     chain: &ChainId,
-) -> Vec<Result<VerifiedTransaction, SignatureError>> {
+) -> Option<Vec<Result<VerifiedTransaction, SignatureError>>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = txs.len().div_ceil(threads).max(MIN_PER_THREAD);
     let mut chunks = Vec::new();
@@ -69,10 +70,11 @@ pub async fn verify_all(
         match task.await {
             Ok(results) => out.extend(results),
             // Verification does not panic on any input; a panic here is a bug worth surfacing.
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => return None,
         }
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -100,7 +102,7 @@ mod tests {
         let mut txs: Vec<Transaction> = (0..300).map(|n| transfer(1, n, &chain)).collect();
         txs[7] = transfer(1, 7, &other);
         txs[250].signature.0[0] ^= 1;
-        let results = verify_all(txs.clone(), &chain).await;
+        let results = verify_all(txs.clone(), &chain).await.unwrap();
         assert_eq!(results.len(), 300);
         for (i, (r, tx)) in results.iter().zip(&txs).enumerate() {
             match r {
@@ -112,6 +114,6 @@ mod tests {
                 Err(_) => assert!(i == 7 || i == 250, "transaction {i} should verify"),
             }
         }
-        assert!(verify_all(Vec::new(), &chain).await.is_empty());
+        assert!(verify_all(Vec::new(), &chain).await.unwrap().is_empty());
     }
 }

@@ -27,8 +27,8 @@ use super::codec::Frame;
 use super::config::P2pConfig;
 use super::identity::libp2p_keypair;
 use super::ingress::{
-    Command, GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkEvents,
-    NetworkHandle, NetworkStatus, PublishError, RequestError,
+    Command, GossipMessage, InboundGossip, InboundInference, LaneRefusal, LaneSender, NetworkEvent,
+    NetworkEvents, NetworkHandle, NetworkStatus, PublishError, RequestError, TransactionLane,
 };
 use super::log_budget::LogBudget;
 use super::penalties::Penalties;
@@ -37,9 +37,10 @@ use super::topics::TopicKind;
 
 const COMMAND_QUEUE: usize = 1024;
 const EVENT_QUEUE: usize = 8192;
-/// Transactions waiting for the intake: about a second of a heavy load. Past it, new ones are
-/// shed (Ignored) rather than queued without bound.
-const TRANSACTION_QUEUE: usize = 16_384;
+/// Transaction gossip waiting for the intake, in messages and in bytes (a batch may be 1 MiB):
+/// seconds of a heavy load. Past either bound new messages are shed (Ignored).
+const TRANSACTION_QUEUE: usize = 4_096;
+const TRANSACTION_QUEUE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Warnings a remote peer can trigger, per kind: a burst logged in full, then a few a second
 /// with the count of those left out (see `log_budget`).
@@ -70,7 +71,7 @@ pub struct NetworkActor {
     config: P2pConfig,
     commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<NetworkEvent>,
-    transactions: mpsc::Sender<InboundGossip>,
+    transactions: LaneSender,
     pending_sync: BTreeMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, RequestError>>>,
     pending_infer:
         BTreeMap<OutboundRequestId, oneshot::Sender<Result<InferenceResponse, RequestError>>>,
@@ -139,7 +140,7 @@ pub fn start(
 
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
     let (ev_tx, ev_rx) = mpsc::channel(EVENT_QUEUE);
-    let (tx_tx, tx_rx) = mpsc::channel(TRANSACTION_QUEUE);
+    let (tx_tx, tx_rx) = TransactionLane::channel(TRANSACTION_QUEUE, TRANSACTION_QUEUE_BYTES);
     let actor = NetworkActor {
         swarm,
         config,
@@ -211,14 +212,14 @@ impl NetworkActor {
         let topic = gossip.topic.label();
         match self.transactions.try_send(gossip) {
             Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
+            Err(LaneRefusal::Full) => {
                 self.config.traffic.on_shed(topic);
                 if let Some(suppressed) = self.shed_log.admit() {
                     warn!(suppressed, topic, "transaction intake is full; shedding gossip");
                 }
                 false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(LaneRefusal::Closed) => false,
         }
     }
 

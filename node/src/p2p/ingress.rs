@@ -2,6 +2,7 @@
 //! rest of the node holds. Nothing but the actor touches the Swarm.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libp2p::gossipsub::{MessageAcceptance, MessageId};
 use libp2p::request_response::ResponseChannel;
@@ -48,7 +49,69 @@ pub struct InboundInference {
 /// sheds load (the message is Ignored, not forwarded); the priority lane is sized never to fill.
 pub struct NetworkEvents {
     pub priority: mpsc::Receiver<NetworkEvent>,
-    pub transactions: mpsc::Receiver<InboundGossip>,
+    pub transactions: TransactionLane,
+}
+
+/// The receiving end of the transaction lane. It is bounded in messages and in bytes (a
+/// message may be up to 1 MiB): the network task sheds what would pass either bound.
+pub struct TransactionLane {
+    rx: mpsc::Receiver<InboundGossip>,
+    queued_bytes: Arc<AtomicUsize>,
+}
+
+/// The network task's end of the transaction lane.
+pub(crate) struct LaneSender {
+    tx: mpsc::Sender<InboundGossip>,
+    queued_bytes: Arc<AtomicUsize>,
+    max_bytes: usize,
+}
+
+impl TransactionLane {
+    /// A lane holding at most `messages` messages and `max_bytes` bytes of them.
+    pub(crate) fn channel(messages: usize, max_bytes: usize) -> (LaneSender, TransactionLane) {
+        let (tx, rx) = mpsc::channel(messages);
+        let queued_bytes = Arc::new(AtomicUsize::new(0));
+        let sender = LaneSender { tx, queued_bytes: queued_bytes.clone(), max_bytes };
+        (sender, TransactionLane { rx, queued_bytes })
+    }
+
+    pub async fn recv(&mut self) -> Option<InboundGossip> {
+        let g = self.rx.recv().await?;
+        self.queued_bytes.fetch_sub(g.size, Ordering::Relaxed);
+        Some(g)
+    }
+
+    pub fn try_recv(&mut self) -> Option<InboundGossip> {
+        let g = self.rx.try_recv().ok()?;
+        self.queued_bytes.fetch_sub(g.size, Ordering::Relaxed);
+        Some(g)
+    }
+}
+
+/// Why the lane did not take a message.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum LaneRefusal {
+    Full,
+    Closed,
+}
+
+impl LaneSender {
+    pub(crate) fn try_send(&self, gossip: InboundGossip) -> Result<(), LaneRefusal> {
+        let size = gossip.size;
+        // Counted before the send, so the receiver never subtracts what was not yet added.
+        let before = self.queued_bytes.fetch_add(size, Ordering::Relaxed);
+        if before + size > self.max_bytes {
+            self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+            return Err(LaneRefusal::Full);
+        }
+        self.tx.try_send(gossip).map_err(|e| {
+            self.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+            match e {
+                mpsc::error::TrySendError::Full(_) => LaneRefusal::Full,
+                mpsc::error::TrySendError::Closed(_) => LaneRefusal::Closed,
+            }
+        })
+    }
 }
 
 impl NetworkEvents {
@@ -68,7 +131,7 @@ impl NetworkEvents {
         if let Ok(e) = self.priority.try_recv() {
             return Some(e);
         }
-        self.transactions.try_recv().ok().map(|g| NetworkEvent::Gossip(Box::new(g)))
+        self.transactions.try_recv().map(|g| NetworkEvent::Gossip(Box::new(g)))
     }
 }
 
@@ -211,6 +274,28 @@ impl NetworkHandle {
             }
         });
         (NetworkHandle { tx }, seen)
+    }
+
+    /// A handle to a network that records every gossip verdict it is given, in order. Publishes
+    /// fail; other commands are dropped.
+    pub(crate) fn recording()
+    -> (NetworkHandle, mpsc::UnboundedReceiver<(MessageId, PeerId, MessageAcceptance)>) {
+        let (tx, mut commands) = mpsc::channel(1024);
+        let (verdicts_tx, verdicts) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(c) = commands.recv().await {
+                match c {
+                    Command::Validate { id, source, acceptance } => {
+                        let _ = verdicts_tx.send((id, source, acceptance));
+                    }
+                    Command::Publish { reply: Some(reply), .. } => {
+                        let _ = reply.send(Err(PublishError::Failed("no network".into())));
+                    }
+                    _ => {}
+                }
+            }
+        });
+        (NetworkHandle { tx }, verdicts)
     }
 }
 

@@ -27,7 +27,7 @@ pub use behaviour::{INFER_PROTOCOL, SYNC_PROTOCOL};
 pub use config::P2pConfig;
 pub use ingress::{
     GossipMessage, InboundGossip, InboundInference, NetworkEvent, NetworkEvents, NetworkHandle,
-    NetworkStatus, PublishError, RequestError,
+    NetworkStatus, PublishError, RequestError, TransactionLane,
 };
 pub use libp2p::gossipsub::{MessageAcceptance, MessageId};
 pub use libp2p::{Multiaddr, PeerId};

@@ -199,3 +199,29 @@ async fn identical_consensus_resends_get_through_a_quiet_network() {
         }
     }
 }
+
+/// The transaction lane is bounded in bytes as well as messages: a message that would pass
+/// either bound is refused (the actor sheds it), and room comes back as the intake reads.
+#[tokio::test]
+async fn the_transaction_lane_sheds_past_its_byte_bound() {
+    use super::ingress::LaneRefusal;
+    let gossip = |n: u8, size: usize| InboundGossip {
+        id: MessageId::from(vec![n]),
+        propagation_source: PeerId::random(),
+        topic: TopicKind::Transactions,
+        size,
+        message: GossipMessage::Transactions(Box::new(TransactionBatch { transactions: vec![] })),
+    };
+    let (sender, mut lane) = TransactionLane::channel(3, 250);
+    sender.try_send(gossip(1, 100)).unwrap();
+    sender.try_send(gossip(2, 100)).unwrap();
+    assert_eq!(sender.try_send(gossip(3, 100)).err(), Some(LaneRefusal::Full), "bytes");
+    assert_eq!(lane.try_recv().map(|g| g.id), Some(MessageId::from(vec![1])));
+    sender.try_send(gossip(3, 100)).unwrap();
+    sender.try_send(gossip(4, 10)).unwrap();
+    assert_eq!(sender.try_send(gossip(5, 10)).err(), Some(LaneRefusal::Full), "messages");
+    assert_eq!(lane.recv().await.map(|g| g.id), Some(MessageId::from(vec![2])));
+    sender.try_send(gossip(5, 10)).unwrap();
+    drop(lane);
+    assert_eq!(sender.try_send(gossip(6, 1)).err(), Some(LaneRefusal::Closed));
+}

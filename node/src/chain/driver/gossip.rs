@@ -84,8 +84,9 @@ impl ChainDriver {
     }
 
     /// Queues gossiped, signature-checked transactions. A message is forwarded when the mempool
-    /// took any of its transactions, and costs its forwarder score when one of them is below
-    /// the minimum fee or a replay.
+    /// took any of its transactions. It costs its forwarder score when one of them is below the
+    /// minimum fee (no honest node relays that), or when it brought nothing new and replays a
+    /// transaction included long ago.
     pub(super) async fn on_checked_gossip(&mut self, batch: Vec<CheckedGossip>) {
         let store = self.store.clone();
         let reader = store.snapshot().map(StoreReader::new);
@@ -93,27 +94,28 @@ impl ChainDriver {
         let mut queued = false;
         let mut verdicts = Vec::with_capacity(batch.len());
         for CheckedGossip { id, source, txs } in batch {
-            let (mut took, mut offence) = (false, false);
+            let (mut took, mut below_fee, mut replayed) = (false, false, None);
             for tx in txs {
                 let hash = tx.hash();
                 let nonce = reader.as_ref().map_or(0, |r| nonce_in(r, &tx.get().body.signer));
                 match self.mempool.insert(tx, nonce) {
                     Ok(_) => took = true,
-                    Err(MempoolError::FeeTooLow { .. }) => offence = true,
+                    Err(MempoolError::FeeTooLow { .. }) => below_fee = true,
+                    // Long after its block: no honest relay sends that (replays.rs).
                     Err(MempoolError::NonceTooLow { .. }) => {
-                        // Seconds after its block: no honest relay sends that (replays.rs).
-                        if let Some(height) = self.recent.replayed(&hash, now) {
-                            offence = true;
-                            if let Some(suppressed) = self.replay_log.admit() {
-                                warn!(peer = %source, %hash, included = height.0, suppressed, "replayed transaction");
-                            }
-                        }
+                        replayed = replayed.or(self.recent.replayed(&hash, now).map(|h| (hash, h)));
                     }
                     Err(_) => {}
                 }
             }
             queued |= took;
-            let acceptance = match (offence, took) {
+            let replay = replayed.filter(|_| !took);
+            if let Some((hash, height)) = replay
+                && let Some(suppressed) = self.replay_log.admit()
+            {
+                warn!(peer = %source, %hash, included = height.0, suppressed, "replayed transaction");
+            }
+            let acceptance = match (below_fee || replay.is_some(), took) {
                 (true, _) => MessageAcceptance::Reject,
                 (false, true) => MessageAcceptance::Accept,
                 (false, false) => MessageAcceptance::Ignore,
@@ -140,7 +142,10 @@ impl ChainDriver {
 /// How a consensus input the engine refused reflects on the peer that forwarded it.
 fn acceptance_for(reason: &Ignored) -> MessageAcceptance {
     match reason {
-        Ignored::BadSignature(_)
+        // Votes are relayed only by nodes that accepted them at the same height, which has the
+        // same validator set everywhere: a non-validator's vote was forged or replayed.
+        Ignored::NotAValidator { .. }
+        | Ignored::BadSignature(_)
         | Ignored::InvalidProposal(_)
         | Ignored::WrongProposer { .. }
         | Ignored::InvalidPolRound { .. }

@@ -34,7 +34,10 @@ use super::replays::RecentInclusions;
 use super::state_reader::StoreReader;
 use super::sync::SyncState;
 use super::verified::VerifiedTransaction;
-use crate::p2p::{InboundGossip, NetworkEvent, NetworkEvents, NetworkHandle, TopicKind};
+use crate::p2p::{NetworkEvent, NetworkEvents, NetworkHandle, TopicKind, TransactionLane};
+
+/// Network events the driver handles in a row before it serves anything else waiting.
+const NETWORK_STREAK: u32 = 64;
 
 /// How long one outbound sync request may take before it counts as failed.
 const SYNC_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -93,6 +96,9 @@ pub struct ChainDriver {
     executed: BTreeMap<Hash, BlockOutcome>,
     /// A proposal we owe, waiting for transactions or the block time.
     pending_value: Option<(Height, Round)>,
+    /// The mempool's generation when a selection at this height found nothing includable (only
+    /// transactions behind a nonce gap): until something is added, selecting again is wasted.
+    nothing_includable: Option<u64>,
     sync: SyncState,
     /// Outbound sync requests run on their own tasks and answer here: the driver must never
     /// await a peer, since that peer's driver serves our request from its own loop (two nodes
@@ -105,7 +111,7 @@ pub struct ChainDriver {
     /// Consensus, sync and peer events: served before anything else.
     network: mpsc::Receiver<NetworkEvent>,
     /// Gossiped transactions, until `run` hands them to the intake task.
-    intake_lane: Option<mpsc::Receiver<InboundGossip>>,
+    intake_lane: Option<TransactionLane>,
     checked_tx: mpsc::Sender<Vec<CheckedGossip>>,
     /// Gossiped transactions whose signatures the intake verified.
     checked: mpsc::Receiver<Vec<CheckedGossip>>,
@@ -159,7 +165,9 @@ impl ChainDriver {
         let (cmd_tx, commands) = mpsc::channel(4096);
         let (timers_tx, timers) = mpsc::channel(4096);
         let (sync_replies_tx, sync_replies) = mpsc::channel(4);
-        let (checked_tx, checked) = mpsc::channel(64);
+        // Each entry holds up to 2,048 transactions (intake.rs); a few are enough to keep the
+        // driver busy while the intake verifies the next round.
+        let (checked_tx, checked) = mpsc::channel(4);
         let (events, _) = broadcast::channel(4096);
         let handle = ChainHandle { chain: chain.clone(), tx: cmd_tx, events: events.clone() };
         let min_fee = cfg.genesis.economics.min_tx_fee;
@@ -178,6 +186,7 @@ impl ChainDriver {
             proposals: BTreeMap::new(),
             executed: BTreeMap::new(),
             pending_value: None,
+            nothing_includable: None,
             sync: SyncState::default(),
             sync_replies_tx,
             sync_replies,
@@ -206,20 +215,37 @@ impl ChainDriver {
         }
         self.start_height().await?;
         let mut sync_tick = tokio::time::interval(Duration::from_millis(500));
+        // Network events handled in a row; past the cap the other branches get a turn, so a
+        // flood of consensus traffic cannot starve the API or the intake.
+        let mut streak = 0u32;
         loop {
-            // Biased: consensus and timers first, so no amount of transactions delays a vote.
+            // Biased: timers and consensus first, so no amount of transactions delays a vote.
             tokio::select! {
                 biased;
-                ev = self.network.recv() => match ev {
-                    Some(ev) => self.on_network(ev).await?,
-                    None => return Ok(()),
-                },
                 Some(t) = self.timers.recv() => self.on_timer(t).await?,
+                ev = self.network.recv() => {
+                    match ev {
+                        Some(ev) => self.on_network(ev).await?,
+                        None => return Ok(()),
+                    }
+                    streak += 1;
+                    if streak < NETWORK_STREAK {
+                        continue;
+                    }
+                    // The network's turn is over: serve one of each of the others if waiting.
+                    if let Ok(c) = self.commands.try_recv() {
+                        self.on_command(c).await?;
+                    }
+                    if let Ok(batch) = self.checked.try_recv() {
+                        self.on_checked_gossip(batch).await;
+                    }
+                }
                 Some(r) = self.sync_replies.recv() => self.on_sync_reply(r).await,
                 _ = sync_tick.tick() => self.sync_tick(),
                 Some(c) = self.commands.recv() => self.on_command(c).await?,
                 Some(batch) = self.checked.recv() => self.on_checked_gossip(batch).await,
             }
+            streak = 0;
         }
     }
 
@@ -233,6 +259,7 @@ impl ChainDriver {
         self.proposals.clear();
         self.executed.clear();
         self.pending_value = None;
+        self.nothing_includable = None;
         Input::StartHeight {
             height: Height(self.tip.height.0 + 1),
             validators: self.validators.clone(),
@@ -355,7 +382,9 @@ impl ChainDriver {
     /// The proposal for (height, round); `None` when it would be empty and `allow_empty` is not
     /// set (the caller then waits for transactions or the block time).
     fn build_value(&mut self, height: Height, round: Round, allow_empty: bool) -> Option<Input> {
-        if !allow_empty && self.mempool.is_empty() {
+        let generation = self.mempool.generation();
+        if !allow_empty && (self.mempool.is_empty() || self.nothing_includable == Some(generation))
+        {
             return None;
         }
         let max_txs = self.genesis.consensus.max_block_transactions as usize;
@@ -367,6 +396,7 @@ impl ChainDriver {
         };
         drop(reader);
         if txs.is_empty() && !allow_empty {
+            self.nothing_includable = Some(generation);
             return None;
         }
         self.pending_value = None;

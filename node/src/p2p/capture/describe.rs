@@ -207,10 +207,14 @@ mod tests {
         let one = TransactionBatch { transactions: vec![tx.clone()] };
         let d = describe_bytes(TopicKind::Transactions, &codec::encode(&one)).unwrap();
         assert_eq!((d.payload, d.source), ("transaction", Some(k.public().to_address())));
-        let two = TransactionBatch { transactions: vec![tx.clone(), tx.clone()] };
+        let next = Transaction::sign(&k, &chain(), 4, Rao(5), Payload::OptInValidator);
+        let two = TransactionBatch { transactions: vec![tx.clone(), next] };
         let d = describe_bytes(TopicKind::Transactions, &codec::encode(&two)).unwrap();
         assert_eq!((d.payload, d.source), ("transactions", None));
         assert!(d.summary.starts_with("2 transactions"), "{}", d.summary);
+        // The same transaction twice is no batch a node would send.
+        let twice = TransactionBatch { transactions: vec![tx.clone(), tx.clone()] };
+        assert!(describe_bytes(TopicKind::Transactions, &codec::encode(&twice)).is_err());
 
         let set = Payload::SetWeights { netuid: NetUid(1), weights: vec![(0, 1)], version_key: 0 };
         let w = WeightAnnouncement::new(Transaction::sign(&k, &chain(), 4, Rao(5), set)).unwrap();

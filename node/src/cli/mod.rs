@@ -17,6 +17,7 @@ mod testnet;
 mod testnet_load;
 mod testnet_ops;
 mod testnet_research;
+mod testnet_wallets;
 mod transfer;
 mod ui;
 mod validator;

@@ -156,7 +156,7 @@ fn unit(netuid: NetUid) -> &'static str {
 }
 
 /// An alpha amount (τ on root) with the right symbol.
-fn stake_amount(amount: u64, netuid: NetUid) -> String {
+pub(super) fn stake_amount(amount: u64, netuid: NetUid) -> String {
     if netuid == NetUid::ROOT { Rao(amount).to_string() } else { AlphaRao(amount).to_string() }
 }
 

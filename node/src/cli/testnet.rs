@@ -175,6 +175,13 @@ fn entries_to_keys(entries: &[NodeEntry]) -> Vec<NodeKeys> {
 
 fn up(args: UpArgs) -> anyhow::Result<()> {
     let layout = prepare(&args)?;
+    let wallets = super::testnet_wallets::ensure(&layout).context("writing the testnet wallets")?;
+    if wallets > 0 {
+        println!(
+            "Wrote {wallets} wallets to {}",
+            super::testnet_wallets::wallets_dir(&layout).display()
+        );
+    }
     let entries = layout.nodes()?;
     let running: Vec<String> = entries
         .iter()
@@ -206,6 +213,10 @@ fn up(args: UpArgs) -> anyhow::Result<()> {
     )?;
     super::testnet_ops::wait_first_block(&layout, &nodes, Duration::from_secs(args.wait))?;
     print_table(&nodes);
+    if let Some(first) = nodes.first() {
+        let api = format!("http://{}", first.api);
+        println!("\n{}", super::testnet_wallets::usage(&layout, &first.name, &api));
+    }
     println!(
         "\nStatus: tau testnet status --dir {0}   Stop: tau testnet down --dir {0}\n\
          (from a source checkout: scripts/testnet.sh status | down)",

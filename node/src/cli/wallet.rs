@@ -525,10 +525,16 @@ fn needs_api(ctx: &Ctx, what: &str, a: ApiArgs, with_hotkeys: bool) -> anyhow::R
             r["address"].as_str().unwrap_or(""),
             balance
         );
-        if let Some(stakes) = acct["stakes"].as_array() {
-            for st in stakes {
-                println!("    stake {st}");
-            }
+        // `[hotkey, netuid, amount]` per position (`GET /accounts/{address}`).
+        for st in acct["stakes"].as_array().into_iter().flatten() {
+            let (Some(hotkey), Some(netuid), Some(amount)) =
+                (st[0].as_str(), st[1].as_u64(), st[2].as_u64())
+            else {
+                continue;
+            };
+            let Ok(netuid) = u16::try_from(netuid).map(protocol::NetUid) else { continue };
+            let amount = super::stake::stake_amount(amount, netuid);
+            println!("    stake on netuid {} to {hotkey}: {amount}", netuid.0);
         }
     }
     Ok(())

@@ -18,7 +18,8 @@ pub use keyfile::{FORMAT_VERSION, KdfParams, KeyFile};
 pub use mnemonic::{DERIVATION_CONTEXT, Mnemonic, WordCount};
 pub use password::{PASSWORD_ENV, Password, Purpose, obtain as obtain_password};
 pub use store::{
-    DEFAULT_WALLET, MAX_KEY_FILE_BYTES, WALLET_DIR_ENV, default_wallets_dir, validate_name,
+    DEFAULT_WALLET, MAX_KEY_FILE_BYTES, WALLET_DIR_ENV, create_private_dir, default_wallets_dir,
+    validate_name, write_secret,
 };
 
 /// How a new key file is written.
@@ -159,6 +160,31 @@ impl Wallet {
     ) -> Result<KeyInfo, WalletError> {
         let (key, pub_path) = (self.layout.coldkey(), self.layout.coldkey_pub());
         install(&key, &pub_path, &mnemonic.keypair(), Some(password), opts)
+    }
+
+    /// Writes an existing key as the coldkey, encrypted under `password`. For keys that did not
+    /// come from a mnemonic (a testnet's): there is no mnemonic to restore them from.
+    pub fn import_coldkey(
+        &self,
+        keypair: &Keypair,
+        password: &Password,
+        opts: WriteOptions,
+    ) -> Result<KeyInfo, WalletError> {
+        let (key, pub_path) = (self.layout.coldkey(), self.layout.coldkey_pub());
+        install(&key, &pub_path, keypair, Some(password), opts)
+    }
+
+    /// Writes an existing key as hotkey `name`, plain or (with a password) encrypted.
+    pub fn import_hotkey(
+        &self,
+        name: &str,
+        keypair: &Keypair,
+        password: Option<&Password>,
+        opts: WriteOptions,
+    ) -> Result<KeyInfo, WalletError> {
+        let (key, pub_path) = (self.layout.hotkey(name)?, self.layout.hotkey_pub(name)?);
+        store::create_private_dir(&self.layout.hotkeys_dir())?;
+        install(&key, &pub_path, keypair, password, opts)
     }
 
     /// Fails early (before any prompt or KDF) if writing the coldkey would replace one.

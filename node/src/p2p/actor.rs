@@ -2,7 +2,7 @@
 //! typed [`NetworkEvent`]s. Gossip bytes are decoded here, so garbage is rejected (and costs its
 //! sender score) before any other part of the node sees it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
 
 use futures::StreamExt;
@@ -76,6 +76,8 @@ pub struct NetworkActor {
     pending_infer:
         BTreeMap<OutboundRequestId, oneshot::Sender<Result<InferenceResponse, RequestError>>>,
     penalties: Penalties,
+    /// Peers the operator blocked (admin API): never unblocked by forgetting a ban.
+    operator_blocked: BTreeSet<PeerId>,
     /// The miner inference requests go to, straight from the swarm (no hop through the chain).
     inference: Option<mpsc::Sender<InboundInference>>,
     capture: Capture,
@@ -150,6 +152,7 @@ pub fn start(
         pending_sync: BTreeMap::new(),
         pending_infer: BTreeMap::new(),
         penalties: Penalties::default(),
+        operator_blocked: BTreeSet::new(),
         inference: None,
         capture,
         offence_log: offence_log(),
@@ -227,11 +230,18 @@ impl NetworkActor {
         if let Some(suppressed) = self.offence_log.admit() {
             warn!(%peer, reason, suppressed, "peer misbehaved");
         }
-        if self.penalties.record(peer) {
+        let recorded = self.penalties.record(peer);
+        if recorded.banned_now {
             if let Some(suppressed) = self.ban_log.admit() {
                 warn!(%peer, suppressed, "peer banned after repeated misbehaviour");
             }
             self.swarm.behaviour_mut().blocked.block_peer(peer);
+        }
+        // Forgotten to bound memory (penalties.rs); an operator's own block stays.
+        if let Some(old) = recorded.unban
+            && !self.operator_blocked.contains(&old)
+        {
+            self.swarm.behaviour_mut().blocked.unblock_peer(old);
         }
     }
 
@@ -335,6 +345,7 @@ impl NetworkActor {
             }
             Command::Block { peers, reply } => {
                 for peer in peers {
+                    self.operator_blocked.insert(peer);
                     if self.swarm.behaviour_mut().blocked.block_peer(peer) {
                         info!(%peer, "peer blocked by the operator");
                     }
@@ -363,6 +374,7 @@ impl NetworkActor {
     /// other reason to dial each other until the next Kademlia bootstrap (30 s).
     fn unblock(&mut self, peers: &[PeerId], addrs: &[Multiaddr]) {
         for peer in peers {
+            self.operator_blocked.remove(peer);
             if self.swarm.behaviour_mut().blocked.unblock_peer(*peer) {
                 info!(%peer, "peer unblocked by the operator");
             }

@@ -1,7 +1,7 @@
 //! Sustained transfers per second with four validator processes on loopback: funded senders
 //! (`BENCH_SENDERS`, default 200) submit `BENCH_PER_SENDER` transfers each (default 50) to the
 //! four APIs from four threads, one per request or `BENCH_BATCH` per
-//! `POST /transactions/batch`; the figure is transfers divided by the time until every node has
+//! `POST /transactions/batch` (`BENCH_BINARY=1`: as canonical bytes, not JSON); the figure is transfers divided by the time until every node has
 //! executed the last of them. A refusal for a full mempool is retried, as a client would.
 //! `BENCH_KEEP=1` keeps the nodes' directories. A measurement, not a test: ignored in the suite,
 //! it prints its figures and a timeline of every node's height and mempool.
@@ -11,8 +11,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use protocol::codec;
 use protocol::genesis::GenesisAccount;
 use protocol::transaction::{Payload, Transaction};
+use protocol::wire::TransactionBatch;
 use protocol::{Keypair, Rao};
 use testnet::{TestnetLayout, TestnetSpec, http, orchestrate};
 
@@ -54,8 +56,10 @@ fn sustained_transfers_four_validators() {
     let start_height = nodes.iter().filter_map(orchestrate::height).max().unwrap();
 
     let to = Keypair::from_seed(&[98; 32]).public();
-    // Signed up front: the figure is the network's, not the load generator's signing speed.
-    let mut batches: Vec<Vec<serde_json::Value>> = vec![Vec::new(); 4];
+    // `BENCH_BINARY=1`: batches go as canonical `TransactionBatch` bytes, not JSON.
+    let binary = std::env::var_os("BENCH_BINARY").is_some();
+    // Signed (and put in JSON) up front: the figure is the network's, not the load generator's.
+    let mut batches: Vec<Vec<(Transaction, serde_json::Value)>> = vec![Vec::new(); 4];
     for nonce in 0..per_sender {
         for (i, s) in senders.iter().enumerate() {
             let tx = Transaction::sign(
@@ -65,7 +69,9 @@ fn sustained_transfers_four_validators() {
                 Rao(0),
                 Payload::Transfer { to, amount: Rao(1) },
             );
-            batches[i % 4].push(serde_json::to_value(&tx).unwrap());
+            let json =
+                if binary { serde_json::Value::Null } else { serde_json::to_value(&tx).unwrap() };
+            batches[i % 4].push((tx, json));
         }
     }
     let total = senders_n as u64 * per_sender;
@@ -81,7 +87,7 @@ fn sustained_transfers_four_validators() {
             std::thread::spawn(move || {
                 let mut rejected = 0u64;
                 if per_request == 1 {
-                    for body in batch {
+                    for (_, body) in batch {
                         if http::post(api, "/transactions", &body).is_err() {
                             rejected += 1;
                         }
@@ -93,8 +99,15 @@ fn sustained_transfers_four_validators() {
                     // A full mempool is back-pressure: wait and resend those, as a client would,
                     // before the next chunk (which holds the same senders' later nonces).
                     for _attempt in 0..200 {
-                        let body = serde_json::Value::Array(pending.clone());
-                        let results = match http::post(api, "/transactions/batch", &body) {
+                        let sent = if binary {
+                            let transactions = pending.iter().map(|(tx, _)| tx.clone()).collect();
+                            let body = codec::encode(&TransactionBatch { transactions });
+                            http::post_binary(api, "/transactions/batch", &body)
+                        } else {
+                            let body = pending.iter().map(|(_, json)| json.clone()).collect();
+                            http::post(api, "/transactions/batch", &serde_json::Value::Array(body))
+                        };
+                        let results = match sent {
                             Ok(r) => r,
                             Err(e) => {
                                 eprintln!("batch of {} not submitted: {e}", pending.len());

@@ -246,6 +246,26 @@ fn insufficient_balance_names_the_missing_amount_and_a_rejected_tx_has_a_receipt
     };
     assert_eq!(receipt["ok"], Value::Bool(false), "{receipt}");
     assert_eq!(receipt["error"], "amount must be positive", "{receipt}");
+
+    // A batch as canonical bytes: one result per transaction, in order, as with JSON.
+    let chain = ChainId::new("tau-cli-poor").unwrap();
+    let one = Payload::Transfer { to, amount: Rao(1) };
+    let txs: Vec<Transaction> =
+        (1..=2).map(|n| Transaction::sign(sender, &chain, n, Rao(0), one.clone())).collect();
+    let batch = protocol::wire::TransactionBatch { transactions: txs.clone() };
+    let bytes = protocol::codec::encode(&batch);
+    let results = http::post_binary(net.node.api, "/transactions/batch", &bytes).unwrap();
+    let hashes: Vec<String> = txs.iter().map(|t| t.hash().to_string()).collect();
+    assert_eq!(results[0]["hash"], hashes[0].as_str(), "{results}");
+    assert_eq!(results[1]["hash"], hashes[1].as_str(), "{results}");
+    let again = http::post_binary(net.node.api, "/transactions/batch", &bytes).unwrap();
+    assert!(again[0]["error"].as_str().is_some_and(|e| e.contains("already")), "{again}");
+    match http::post_binary(net.node.api, "/transactions/batch", &bytes[..bytes.len() - 3]) {
+        Err(http::HttpError::Status { status: 400, body, .. }) => {
+            assert!(body.contains("not a transaction batch"), "{body}")
+        }
+        other => panic!("a cut batch must be a 400: {other:?}"),
+    }
 }
 
 #[test]

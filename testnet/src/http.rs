@@ -28,15 +28,26 @@ fn request(
     body: Option<&str>,
     timeout: Duration,
 ) -> Result<String, HttpError> {
+    let body = body.unwrap_or("").as_bytes();
+    request_bytes(addr, method, path, ("application/json", body), timeout)
+}
+
+fn request_bytes(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    (content_type, body): (&str, &[u8]),
+    timeout: Duration,
+) -> Result<String, HttpError> {
     let mut s = TcpStream::connect_timeout(&addr, timeout)?;
     s.set_read_timeout(Some(timeout))?;
     s.set_write_timeout(Some(timeout))?;
-    let body = body.unwrap_or("");
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         body.len()
     )?;
+    s.write_all(body)?;
     let mut buf = Vec::new();
     s.take(MAX_RESPONSE as u64).read_to_end(&mut buf)?;
     let text = String::from_utf8_lossy(&buf);
@@ -79,5 +90,13 @@ pub fn get_text(addr: SocketAddr, path: &str) -> Result<String, HttpError> {
 
 pub fn post(addr: SocketAddr, path: &str, body: &Value) -> Result<Value, HttpError> {
     let text = request(addr, "POST", path, Some(&body.to_string()), Duration::from_secs(10))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// A POST of binary bytes (`application/octet-stream`), e.g. a canonical `TransactionBatch` to
+/// `/transactions/batch`; the answer is JSON.
+pub fn post_binary(addr: SocketAddr, path: &str, body: &[u8]) -> Result<Value, HttpError> {
+    let body = ("application/octet-stream", body);
+    let text = request_bytes(addr, "POST", path, body, Duration::from_secs(10))?;
     Ok(serde_json::from_str(&text)?)
 }

@@ -25,6 +25,7 @@ use super::behaviour::{Behaviour, BehaviourEvent};
 use super::capture::{self, Capture};
 use super::codec::Frame;
 use super::config::P2pConfig;
+use super::held::HeldPublishes;
 use super::identity::libp2p_keypair;
 use super::ingress::{
     Command, GossipMessage, InboundGossip, InboundInference, LaneRefusal, LaneSender, NetworkEvent,
@@ -76,6 +77,8 @@ pub struct NetworkActor {
     pending_infer:
         BTreeMap<OutboundRequestId, oneshot::Sender<Result<InferenceResponse, RequestError>>>,
     penalties: Penalties,
+    /// Transaction gossip waiting for a peer to take it.
+    held: HeldPublishes,
     /// Peers the operator blocked (admin API): never unblocked by forgetting a ban.
     operator_blocked: BTreeSet<PeerId>,
     /// The miner inference requests go to, straight from the swarm (no hop through the chain).
@@ -153,6 +156,7 @@ pub fn start(
         pending_infer: BTreeMap::new(),
         penalties: Penalties::default(),
         operator_blocked: BTreeSet::new(),
+        held: HeldPublishes::default(),
         inference: None,
         capture,
         offence_log: offence_log(),
@@ -191,7 +195,12 @@ impl NetworkActor {
                     // Fails harmlessly when no peer is known yet.
                     let _ = self.swarm.behaviour_mut().kad.bootstrap();
                 }
-                _ = capture_tick.tick() => self.capture.tick(&self.swarm.behaviour().gossipsub),
+                _ = capture_tick.tick() => {
+                    self.capture.tick(&self.swarm.behaviour().gossipsub);
+                    if !self.held.is_empty() {
+                        self.retry_held(None);
+                    }
+                }
             }
         }
         debug!("network actor stopped");
@@ -253,27 +262,28 @@ impl NetworkActor {
                     TopicKind::Consensus => resend::seal(data, SystemTime::now()),
                     _ => data,
                 };
-                self.config.traffic.on_published(topic.label(), data.len());
-                // Timed before the send: the report measures from the first publish.
-                let captured = self.capture.active().then(|| (capture::now_ns(), data.clone()));
-                let r = self
-                    .swarm
-                    .behaviour_mut()
-                    .gossipsub
-                    .publish(topic.topic(&chain), data)
-                    .map_err(|e| PublishError::Failed(e.to_string()));
-                if let (Ok(id), Some((time_ns, data))) = (&r, captured) {
-                    self.capture.published(topic, &chain, id, time_ns, data);
-                }
+                let keep = (reply.is_none() && topic != TopicKind::Consensus).then(|| data.clone());
+                let r = self.publish(topic, data);
                 match reply {
                     Some(reply) => {
-                        let _ = reply.send(r);
+                        let _ = reply.send(r.map_err(|e| PublishError::Failed(e.to_string())));
                     }
-                    None => {
-                        if let Err(e) = r {
-                            debug!(error = %e, topic = topic.label(), "gossip not published");
+                    None => match (r, keep) {
+                        (Err(e), Some(data)) if worth_holding(&e) => {
+                            debug!(error = %e, topic = topic.label(), "gossip held until a peer can take it");
+                            let dropped = self.held.hold(topic, data);
+                            if dropped > 0 {
+                                warn!(
+                                    dropped,
+                                    "gossip held for lack of peers overflowed; dropped the oldest"
+                                );
+                            }
                         }
-                    }
+                        (Err(e), _) => {
+                            debug!(error = %e, topic = topic.label(), "gossip not published")
+                        }
+                        (Ok(_), _) => {}
+                    },
                 }
             }
             Command::Validate { id, source, acceptance } => {
@@ -362,6 +372,36 @@ impl NetworkActor {
         }
     }
 
+    fn publish(
+        &mut self,
+        topic: TopicKind,
+        data: Vec<u8>,
+    ) -> Result<gossipsub::MessageId, gossipsub::PublishError> {
+        let chain = &self.config.chain_id;
+        self.config.traffic.on_published(topic.label(), data.len());
+        // Timed before the send: the report measures from the first publish.
+        let captured = self.capture.active().then(|| (capture::now_ns(), data.clone()));
+        let r = self.swarm.behaviour_mut().gossipsub.publish(topic.topic(chain), data);
+        if let (Ok(id), Some((time_ns, data))) = (&r, captured) {
+            self.capture.published(topic, chain, id, time_ns, data);
+        }
+        r
+    }
+
+    /// Publishes held gossip again (for `topic` only, when given); what still finds no peer is
+    /// held again.
+    fn retry_held(&mut self, topic: Option<TopicKind>) {
+        for (topic, data) in self.held.take(topic) {
+            match self.publish(topic, data.clone()) {
+                Err(e) if worth_holding(&e) => {
+                    self.held.hold(topic, data);
+                }
+                Err(e) => debug!(error = %e, topic = topic.label(), "held gossip not published"),
+                Ok(_) => debug!(topic = topic.label(), "held gossip published"),
+            }
+        }
+    }
+
     /// The block list, sorted so answers are stable.
     fn blocked_list(&self) -> Vec<PeerId> {
         let mut out: Vec<PeerId> =
@@ -416,6 +456,16 @@ impl NetworkActor {
                 message_id,
                 message,
             })) => self.on_gossip(propagation_source, message_id, message),
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Subscribed {
+                topic,
+                ..
+            })) => {
+                if !self.held.is_empty()
+                    && let Some(kind) = TopicKind::parse(&self.config.chain_id, topic.as_str())
+                {
+                    self.retry_held(Some(kind));
+                }
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.on_sync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Infer(e)) => self.on_infer(e),
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
@@ -608,4 +658,13 @@ impl NetworkActor {
 
 fn is_garbage_outbound(error: &request_response::OutboundFailure) -> bool {
     matches!(error, request_response::OutboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidData)
+}
+
+/// Publish failures that a peer arriving later would cure.
+fn worth_holding(e: &gossipsub::PublishError) -> bool {
+    matches!(
+        e,
+        gossipsub::PublishError::NoPeersSubscribedToTopic
+            | gossipsub::PublishError::AllQueuesFull(_)
+    )
 }

@@ -8,6 +8,7 @@ mod behaviour;
 pub mod capture;
 mod codec;
 mod config;
+mod held;
 pub mod identity;
 mod ingress;
 mod log_budget;

@@ -225,3 +225,30 @@ async fn the_transaction_lane_sheds_past_its_byte_bound() {
     drop(lane);
     assert_eq!(sender.try_send(gossip(6, 1)).err(), Some(LaneRefusal::Closed));
 }
+
+/// A transaction published while no peer is there is held, and goes out once a peer subscribes:
+/// a full node that takes a submission before it has peers still gets it to the validators.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gossip_published_before_any_peer_goes_out_when_one_subscribes() {
+    let (a, _a_events, a_addr) = spawn(11, vec![]).await;
+    let k = Keypair::from_seed(&[12; 32]);
+    let tx = Transaction::sign(&k, &chain(), 0, Rao(1), Payload::OptInValidator);
+    let batch = TransactionBatch { transactions: vec![tx.clone()] };
+    assert!(a.publish_detached(TopicKind::Transactions, codec::encode(&batch)).await);
+    // Only now does a peer appear; nobody publishes again.
+    let (_b, mut b_events, _) = spawn(13, vec![a_addr]).await;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match timeout(left, b_events.recv()).await {
+            Ok(Some(NetworkEvent::Gossip(g))) => {
+                if matches!(&g.message, GossipMessage::Transactions(b) if b.transactions == [tx.clone()])
+                {
+                    break;
+                }
+            }
+            Ok(Some(_)) => continue,
+            other => panic!("the held transaction never arrived: {other:?}"),
+        }
+    }
+}

@@ -158,8 +158,7 @@ impl Wallet {
         password: &Password,
         opts: WriteOptions,
     ) -> Result<KeyInfo, WalletError> {
-        let (key, pub_path) = (self.layout.coldkey(), self.layout.coldkey_pub());
-        install(&key, &pub_path, &mnemonic.keypair(), Some(password), opts)
+        self.import_coldkey(&mnemonic.keypair(), password, opts)
     }
 
     /// Writes an existing key as the coldkey, encrypted under `password`. For keys that did not
@@ -241,9 +240,7 @@ impl Wallet {
         password: Option<&Password>,
         opts: WriteOptions,
     ) -> Result<KeyInfo, WalletError> {
-        let (key, pub_path) = (self.layout.hotkey(name)?, self.layout.hotkey_pub(name)?);
-        store::create_private_dir(&self.layout.hotkeys_dir())?;
-        install(&key, &pub_path, &mnemonic.keypair(), password, opts)
+        self.import_hotkey(name, &mnemonic.keypair(), password, opts)
     }
 
     /// Every hotkey with its address; the first damaged file is an error.

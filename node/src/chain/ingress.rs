@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::mempool::MempoolError;
-use super::verified::{VerifiedTransaction, verify_all};
+use super::verified::{SignatureCache, VerifiedTransaction, verify_all};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ChainStatus {
@@ -90,6 +90,7 @@ pub const MAX_BATCH: usize = 5_000;
 #[derive(Clone)]
 pub struct ChainHandle {
     pub(super) chain: ChainId,
+    pub(super) signatures: Arc<SignatureCache>,
     pub(super) tx: mpsc::Sender<ChainCommand>,
     pub(super) events: broadcast::Sender<ChainEvent>,
 }
@@ -97,7 +98,9 @@ pub struct ChainHandle {
 impl ChainHandle {
     /// Checks and queues a signed transaction, and gossips it to the other nodes.
     pub async fn submit(&self, tx: Transaction) -> Result<Hash, SubmitError> {
-        let verified = VerifiedTransaction::verify(tx, &self.chain)
+        let verified = self
+            .signatures
+            .verify(tx, &self.chain)
             .map_err(|e| SubmitError::Signature(e.to_string()))?;
         let mut results = self.admit(vec![verified]).await?;
         results.pop().unwrap_or(Err(SubmitError::Stopped))
@@ -112,7 +115,8 @@ impl ChainHandle {
         let mut results = Vec::with_capacity(txs.len());
         let mut verified = Vec::with_capacity(txs.len());
         let mut slots = Vec::with_capacity(txs.len());
-        let checked = verify_all(txs, &self.chain).await.ok_or(SubmitError::Stopped)?;
+        let checked =
+            verify_all(txs, &self.chain, &self.signatures).await.ok_or(SubmitError::Stopped)?;
         for (slot, checked) in checked.into_iter().enumerate() {
             match checked {
                 Ok(tx) => {

@@ -9,7 +9,7 @@ use protocol::transaction::Transaction;
 use tokio::sync::mpsc;
 use tracing::debug;
 
-use super::verified::{VerifiedTransaction, verify_all};
+use super::verified::{SignatureCache, VerifiedTransaction, verify_all};
 use crate::p2p::{
     GossipMessage, InboundGossip, MessageAcceptance, MessageId, NetworkHandle, TopicKind,
     TransactionLane,
@@ -34,6 +34,7 @@ const MESSAGES: usize = 256;
 pub(super) async fn run(
     mut lane: TransactionLane,
     chain: ChainId,
+    signatures: std::sync::Arc<SignatureCache>,
     net: NetworkHandle,
     driver: mpsc::Sender<Vec<CheckedGossip>>,
 ) {
@@ -59,7 +60,7 @@ pub(super) async fn run(
             }
         }
         // `None`: the runtime is shutting down.
-        let Some(results) = verify_all(txs, &chain).await else { return };
+        let Some(results) = verify_all(txs, &chain, &signatures).await else { return };
         let mut results = results.into_iter();
         let mut checked = Vec::with_capacity(origins.len());
         for (id, source, range) in origins {
@@ -143,7 +144,8 @@ mod tests {
         }
         let (net, mut verdicts) = NetworkHandle::recording();
         let (driver_tx, mut driver_rx) = mpsc::channel(4);
-        let task = tokio::spawn(run(lane, chain.clone(), net, driver_tx));
+        let cache = std::sync::Arc::new(SignatureCache::default());
+        let task = tokio::spawn(run(lane, chain.clone(), cache, net, driver_tx));
 
         let mut passed = Vec::new();
         while passed.len() < 2 {

@@ -33,7 +33,7 @@ use super::mempool::{Mempool, MempoolError};
 use super::replays::RecentInclusions;
 use super::state_reader::StoreReader;
 use super::sync::SyncState;
-use super::verified::VerifiedTransaction;
+use super::verified::{SignatureCache, VerifiedTransaction};
 use crate::p2p::{NetworkEvent, NetworkEvents, NetworkHandle, TopicKind, TransactionLane};
 
 /// Network events the driver handles in a row before it serves anything else waiting.
@@ -86,6 +86,8 @@ pub struct ChainDriver {
     net: NetworkHandle,
     engine: Engine,
     verifier: Arc<CachingVerifier>,
+    /// Transactions whose signatures this node verified lately (API, intake, blocks).
+    signatures: Arc<SignatureCache>,
     mempool: Mempool,
     tip: Tip,
     validators: ValidatorSet,
@@ -169,7 +171,13 @@ impl ChainDriver {
         // driver busy while the intake verifies the next round.
         let (checked_tx, checked) = mpsc::channel(4);
         let (events, _) = broadcast::channel(4096);
-        let handle = ChainHandle { chain: chain.clone(), tx: cmd_tx, events: events.clone() };
+        let signatures = Arc::new(SignatureCache::default());
+        let handle = ChainHandle {
+            chain: chain.clone(),
+            signatures: signatures.clone(),
+            tx: cmd_tx,
+            events: events.clone(),
+        };
         let min_fee = cfg.genesis.economics.min_tx_fee;
         let driver = ChainDriver {
             chain,
@@ -179,6 +187,7 @@ impl ChainDriver {
             net,
             engine,
             verifier,
+            signatures,
             mempool: Mempool::new(cfg.mempool_capacity, min_fee),
             tip,
             validators,
@@ -211,7 +220,7 @@ impl ChainDriver {
         if let Some(lane) = self.intake_lane.take() {
             let (chain, net, checked) =
                 (self.chain.clone(), self.net.clone(), self.checked_tx.clone());
-            tokio::spawn(intake::run(lane, chain, net, checked));
+            tokio::spawn(intake::run(lane, chain, self.signatures.clone(), net, checked));
         }
         self.start_height().await?;
         let mut sync_tick = tokio::time::interval(Duration::from_millis(500));
@@ -450,7 +459,8 @@ impl ChainDriver {
             &self.validators,
             self.previous_validators.as_ref(),
             &rules,
-            |tx| self.mempool.contains(&tx.hash()),
+            // Mempool transactions were verified on arrival, others perhaps by the intake since.
+            |tx| self.mempool.contains(&tx.hash()) || self.signatures.check(tx, &self.chain),
         )
     }
 

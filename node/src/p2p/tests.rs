@@ -28,6 +28,14 @@ fn config() -> P2pConfig {
 async fn spawn(seed: u8, bootnodes: Vec<Multiaddr>) -> (NetworkHandle, NetworkEvents, Multiaddr) {
     let mut cfg = config();
     cfg.bootnodes = bootnodes;
+    start_listening(seed, cfg).await
+}
+
+/// Starts a network under the key of `seed` and waits for its listen address (with its peer id).
+pub(super) async fn start_listening(
+    seed: u8,
+    cfg: P2pConfig,
+) -> (NetworkHandle, NetworkEvents, Multiaddr) {
     let (handle, mut events, actor) = start(&Keypair::from_seed(&[seed; 32]), cfg).unwrap();
     let peer = actor.local_peer_id();
     tokio::spawn(actor.run());

@@ -10,11 +10,10 @@ use protocol::codec;
 use protocol::ids::{ChainId, NetUid};
 use protocol::keys::Keypair;
 use protocol::transaction::{Payload, Transaction};
-use tokio::time::{Instant, timeout};
+use tokio::time::Instant;
 
 use crate::p2p::{
     MessageAcceptance, Multiaddr, NetworkEvent, NetworkEvents, NetworkHandle, P2pConfig, TopicKind,
-    start,
 };
 
 use super::{Kind, Record};
@@ -31,20 +30,10 @@ async fn spawn(seed: u8, dir: &Path, bootnodes: Vec<Multiaddr>) -> (NetworkHandl
     cfg.subnets = vec![NetUid(1)];
     cfg.bootnodes = bootnodes;
     cfg.capture_dir = Some(dir.to_path_buf());
-    let (handle, mut events, actor) = start(&Keypair::from_seed(&[seed; 32]), cfg).unwrap();
-    let peer = actor.local_peer_id();
-    tokio::spawn(actor.run());
-    let addr = loop {
-        match timeout(PATIENCE, events.recv()).await {
-            Ok(Some(NetworkEvent::Listening(a))) => break a,
-            Ok(Some(_)) => continue,
-            other => panic!("no listen address: {other:?}"),
-        }
-    };
+    let (handle, events, addr) = crate::p2p::tests::start_listening(seed, cfg).await;
     // Accept every decodable message, so that nodes forward what they receive.
-    let h = handle.clone();
-    tokio::spawn(accept_all(h, events));
-    (handle, addr.with(libp2p::multiaddr::Protocol::P2p(peer)))
+    tokio::spawn(accept_all(handle.clone(), events));
+    (handle, addr)
 }
 
 async fn accept_all(net: NetworkHandle, mut events: NetworkEvents) {

@@ -13,7 +13,7 @@ use protocol::consensus::VoteKind;
 use protocol::wire::ConsensusMessage;
 
 fn golden_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/vectors.txt")
+    manifest_dir().join("tests/golden/vectors.txt")
 }
 
 fn entry<T: Encodable + PartialEq + std::fmt::Debug>(

@@ -201,11 +201,10 @@ fn genesis_json_round_trips_and_is_readable() {
     let json = g.to_json();
     assert!(json.contains("\"tau1"), "keys are written as addresses");
     assert_eq!(Genesis::from_json(&json).unwrap(), g);
-    let golden =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/genesis.json"));
+    let path = common::manifest_dir().join("tests/golden/genesis.json");
+    let golden = std::fs::read_to_string(&path);
     if std::env::var_os("TAU_BLESS").is_some() {
-        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/genesis.json"), &json)
-            .unwrap();
+        std::fs::write(&path, &json).unwrap();
     } else {
         assert_eq!(golden.unwrap(), json, "genesis JSON format changed");
     }

@@ -410,3 +410,10 @@ pub fn round_trip<T: codec::Encodable + PartialEq + std::fmt::Debug>(value: &T) 
     assert_eq!(&back, value);
     assert_eq!(codec::encode(&back), bytes, "re-encoding must give the same bytes");
 }
+
+/// This package's directory, read when the test runs: a test binary that cargo reuses from a
+/// build in another checkout (a shared target directory) must still find this checkout's files.
+pub fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), std::path::PathBuf::from)
+}
